@@ -1,1 +1,2 @@
-Console.WriteLine(TorchSharp.torch.ones(2).sum().item<float>());
+Console.Error.WriteLine("usage: MLNet.SuperRes.Trainer (train | eval | export) [options]");
+return 2;

@@ -1,0 +1,82 @@
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace MLNet.SuperRes.Trainer.Archs;
+
+/// <summary>
+/// HSPAN's soft thresholding: sparsemax over the last dimension, found from the top-k scores.
+/// Output = relu(s - max(s) - tau), where tau is the sparsemax threshold. Rows whose support fills
+/// all k entries are solved again with 2k (up to the whole row), so the result is exact sparsemax.
+/// Backward: zero off the support, grad - mean(grad over the support) on it.
+/// </summary>
+public sealed class SoftThresholding : autograd.SingleTensorFunction<SoftThresholding>
+{
+    public override string Name => nameof(SoftThresholding);
+
+    /// <summary>Applies soft thresholding to the last dimension of <paramref name="scores"/>.</summary>
+    public static Tensor Apply(Tensor scores, int topk) => apply(scores, topk);
+
+    public override Tensor forward(autograd.AutogradContext ctx, params object[] vars)
+    {
+        var scores = (Tensor)vars[0];
+        var topk = (int)vars[1];
+        using var _ = no_grad();
+        var (output, supportSize) = Forward(scores, topk);
+        ctx.save_for_backward(new List<Tensor> { supportSize, output });
+        return output;
+    }
+
+    public override List<Tensor> backward(autograd.AutogradContext ctx, Tensor gradOutput)
+    {
+        var saved = ctx.get_saved_variables();
+        var (supportSize, output) = (saved[0], saved[1]);
+        return new List<Tensor> { Backward(gradOutput, output, supportSize), null! };
+    }
+
+    /// <summary>The forward computation without autograd bookkeeping: output and support size per row.</summary>
+    public static (Tensor Output, Tensor SupportSize) Forward(Tensor scores, int topk)
+    {
+        var shifted = scores - scores.max(-1, keepdim: true).values;
+        var (tau, supportSize) = TauAndSupport(shifted, topk);
+        return (clamp_min(shifted - tau, 0), supportSize);
+    }
+
+    /// <summary>Gradient of soft thresholding: zero off the support, centred over the support.</summary>
+    public static Tensor Backward(Tensor gradOutput, Tensor output, Tensor supportSize)
+    {
+        var onSupport = output.ne(0);
+        var grad = where(onSupport, gradOutput, zeros_like(gradOutput));
+        var mean = grad.sum(-1, keepdim: true) / supportSize.to(output.dtype);
+        return where(onSupport, grad - mean, grad);
+    }
+
+    /// <summary>
+    /// Sparsemax threshold and support size of each row of <paramref name="shifted"/> (rows whose
+    /// maximum is 0), computed from the largest <paramref name="topk"/> entries.
+    /// </summary>
+    public static (Tensor Tau, Tensor SupportSize) TauAndSupport(Tensor shifted, long topk)
+    {
+        long length = shifted.shape[^1];
+        bool partial = topk < length;
+        var sorted = partial
+            ? shifted.topk((int)topk, dim: -1).values
+            : shifted.sort(dim: -1, descending: true).Values;
+        var cumsumMinusOne = sorted.cumsum(-1) - 1;
+        var rank = arange(1, sorted.shape[^1] + 1, dtype: shifted.dtype, device: shifted.device);
+        var support = (rank * sorted).gt(cumsumMinusOne);
+        var supportSize = support.sum(-1, keepdim: true, type: ScalarType.Int64);
+        var tau = cumsumMinusOne.gather(-1, supportSize - 1) / supportSize.to(shifted.dtype);
+
+        if (partial)
+        {
+            var unsolved = supportSize.eq(topk).squeeze(-1);
+            if (unsolved.any().item<bool>())
+            {
+                var (wideTau, wideSize) = TauAndSupport(shifted[unsolved], 2 * topk);
+                tau[unsolved] = wideTau;
+                supportSize[unsolved] = wideSize;
+            }
+        }
+        return (tau, supportSize);
+    }
+}

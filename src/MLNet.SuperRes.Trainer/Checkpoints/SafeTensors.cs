@@ -1,0 +1,123 @@
+using System.Buffers.Binary;
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using static TorchSharp.torch;
+
+namespace MLNet.SuperRes.Trainer.Checkpoints;
+
+/// <summary>
+/// Reads and writes the safetensors format (an 8-byte little-endian header length, a JSON header
+/// with dtype, shape and byte offsets of each tensor plus an optional string map
+/// <c>__metadata__</c>, then the raw little-endian data).
+/// </summary>
+public static class SafeTensors
+{
+    private const long MaxHeaderBytes = 100 * 1024 * 1024;
+
+    public static bool LooksLikeSafeTensors(ReadOnlySpan<byte> firstBytes) =>
+        firstBytes.Length >= 9 && firstBytes[8] == (byte)'{'
+        && BinaryPrimitives.ReadUInt64LittleEndian(firstBytes) is > 1 and < MaxHeaderBytes;
+
+    /// <summary>Reads every tensor (on the CPU, in file order) and the metadata map.</summary>
+    public static (Dictionary<string, Tensor> Tensors, Dictionary<string, string> Metadata) Read(string path)
+    {
+        var bytes = File.ReadAllBytes(path);
+        if (bytes.Length < 8) throw new InvalidDataException($"'{path}' is not a safetensors file: it is {bytes.Length} bytes long.");
+        ulong headerLength = BinaryPrimitives.ReadUInt64LittleEndian(bytes);
+        if (headerLength > (ulong)Math.Min(bytes.Length - 8, MaxHeaderBytes))
+            throw new InvalidDataException($"'{path}' is not a safetensors file: its header length ({headerLength}) exceeds the file.");
+
+        JsonObject header;
+        try { header = JsonNode.Parse(Encoding.UTF8.GetString(bytes, 8, (int)headerLength))!.AsObject(); }
+        catch (Exception e) when (e is JsonException or InvalidOperationException or ArgumentException)
+        { throw new InvalidDataException($"'{path}' is not a safetensors file: its header is not a JSON object.", e); }
+
+        long dataStart = 8 + (long)headerLength;
+        var tensors = new Dictionary<string, Tensor>();
+        var metadata = new Dictionary<string, string>();
+        foreach (var (name, node) in header)
+        {
+            if (name == "__metadata__")
+            {
+                foreach (var (key, value) in node!.AsObject()) metadata[key] = value?.GetValue<string>() ?? "";
+                continue;
+            }
+            var entry = node!.AsObject();
+            string dtype = entry["dtype"]!.GetValue<string>();
+            long[] shape = entry["shape"]!.AsArray().Select(d => d!.GetValue<long>()).ToArray();
+            var offsets = entry["data_offsets"]!.AsArray();
+            long begin = offsets[0]!.GetValue<long>(), end = offsets[1]!.GetValue<long>();
+            var (type, elementSize) = ParseDtype(dtype, name, path);
+            long count = shape.Aggregate(1L, (p, d) => p * d);
+            if (begin < 0 || end < begin || dataStart + end > bytes.Length || end - begin != count * elementSize)
+                throw new InvalidDataException($"'{path}': tensor '{name}' has data offsets [{begin}, {end}] that do not fit its shape [{string.Join(", ", shape)}] ({dtype}) or the file.");
+            var t = empty(shape, type);
+            t.bytes = bytes.AsSpan((int)(dataStart + begin), (int)(end - begin));
+            tensors[name] = t;
+        }
+        return (tensors, metadata);
+    }
+
+    /// <summary>Writes tensors (any device; float32, float64 or int64) and string metadata.</summary>
+    public static void Write(string path, IEnumerable<KeyValuePair<string, Tensor>> tensors, IReadOnlyDictionary<string, string>? metadata = null)
+    {
+        var header = new JsonObject();
+        if (metadata is { Count: > 0 })
+        {
+            var meta = new JsonObject();
+            foreach (var (k, v) in metadata) meta[k] = v;
+            header["__metadata__"] = meta;
+        }
+        var blobs = new List<byte[]>();
+        long offset = 0;
+        foreach (var (name, tensor) in tensors)
+        {
+            using var cpu = tensor.detach().cpu().contiguous();
+            var blob = cpu.bytes.ToArray();
+            header[name] = new JsonObject
+            {
+                ["dtype"] = DtypeName(cpu.dtype, name),
+                ["shape"] = new JsonArray(cpu.shape.Select(d => (JsonNode)d).ToArray()),
+                ["data_offsets"] = new JsonArray(offset, offset + blob.Length),
+            };
+            blobs.Add(blob);
+            offset += blob.Length;
+        }
+        var headerBytes = Encoding.UTF8.GetBytes(header.ToJsonString());
+        int padding = (8 - headerBytes.Length % 8) % 8;
+        using var stream = File.Create(path);
+        Span<byte> length = stackalloc byte[8];
+        BinaryPrimitives.WriteUInt64LittleEndian(length, (ulong)(headerBytes.Length + padding));
+        stream.Write(length);
+        stream.Write(headerBytes);
+        for (int i = 0; i < padding; i++) stream.WriteByte((byte)' ');
+        foreach (var blob in blobs) stream.Write(blob);
+    }
+
+    private static (ScalarType, int) ParseDtype(string dtype, string name, string path) => dtype switch
+    {
+        "F32" => (ScalarType.Float32, 4),
+        "F64" => (ScalarType.Float64, 8),
+        "F16" => (ScalarType.Float16, 2),
+        "BF16" => (ScalarType.BFloat16, 2),
+        "I64" => (ScalarType.Int64, 8),
+        "I32" => (ScalarType.Int32, 4),
+        "U8" => (ScalarType.Byte, 1),
+        "BOOL" => (ScalarType.Bool, 1),
+        _ => throw new InvalidDataException($"'{path}': tensor '{name}' has unsupported dtype '{dtype}'."),
+    };
+
+    private static string DtypeName(ScalarType type, string name) => type switch
+    {
+        ScalarType.Float32 => "F32",
+        ScalarType.Float64 => "F64",
+        ScalarType.Float16 => "F16",
+        ScalarType.BFloat16 => "BF16",
+        ScalarType.Int64 => "I64",
+        ScalarType.Int32 => "I32",
+        ScalarType.Byte => "U8",
+        ScalarType.Bool => "BOOL",
+        _ => throw new ArgumentException($"Tensor '{name}' has dtype {type}, which safetensors cannot store here."),
+    };
+}
