@@ -1,2 +1,34 @@
-Console.Error.WriteLine("usage: MLNet.SuperRes.Trainer (train | eval | export) [options]");
-return 2;
+using MLNet.SuperRes.Trainer.Commands;
+
+const string usage = "usage: MLNet.SuperRes.Trainer (train | eval | export) [options]   (a verb alone prints its options)";
+if (args.Length == 0)
+{
+    Console.Error.WriteLine(usage);
+    return 2;
+}
+try
+{
+    var rest = args[1..];
+    return args[0] switch
+    {
+        "train" when rest.Length == 0 => PrintUsage(TrainCommand.Usage),
+        "train" => TrainCommand.Run(rest),
+        _ => PrintUsage(usage),
+    };
+}
+catch (UsageException e)
+{
+    Console.Error.WriteLine(e.Message);
+    return 2;
+}
+catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException or InvalidDataException or ArgumentException or InvalidOperationException)
+{
+    Console.Error.WriteLine($"error: {e.Message}");
+    return 1;
+}
+
+static int PrintUsage(string text)
+{
+    Console.Error.WriteLine(text);
+    return 2;
+}

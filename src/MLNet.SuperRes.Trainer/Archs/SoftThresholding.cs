@@ -64,7 +64,9 @@ public sealed class SoftThresholding : autograd.SingleTensorFunction<SoftThresho
         var cumsumMinusOne = sorted.cumsum(-1) - 1;
         var rank = arange(1, sorted.shape[^1] + 1, dtype: shifted.dtype, device: shifted.device);
         var support = (rank * sorted).gt(cumsumMinusOne);
-        var supportSize = support.sum(-1, keepdim: true, type: ScalarType.Int64);
+        // At least 1 for any finite row (the maximum is always in the support); the clamp only keeps
+        // rows holding NaN or infinity from indexing out of bounds, so they come out NaN instead.
+        var supportSize = support.sum(-1, keepdim: true, type: ScalarType.Int64).clamp_min(1);
         var tau = cumsumMinusOne.gather(-1, supportSize - 1) / supportSize.to(shifted.dtype);
 
         if (partial)

@@ -85,7 +85,7 @@ public static partial class HspanCheckpoint
     }
 
     public static HspanConfig? SavedConfig(StateDictFile file) =>
-        file.Metadata.TryGetValue(ConfigKey, out var json) ? JsonSerializer.Deserialize<HspanConfig>(json) : null;
+        file.Metadata.TryGetValue(ConfigKey, out var json) ? JsonSerializer.Deserialize(json, Training.TrainerJson.Default.HspanConfig) : null;
 
     /// <summary>Infers the network's structure from the official state_dict names and shapes.</summary>
     public static HspanConfig InferConfig(IReadOnlyDictionary<string, Tensor> tensors, string source)
@@ -161,7 +161,7 @@ public static partial class HspanCheckpoint
         var metadata = new Dictionary<string, string>
         {
             [FormatKey] = FormatName,
-            [ConfigKey] = JsonSerializer.Serialize(model.Config),
+            [ConfigKey] = JsonSerializer.Serialize(model.Config, Training.TrainerJson.Default.HspanConfig),
         };
         if (extraMetadata is not null) foreach (var (k, v) in extraMetadata) metadata[k] = v;
         SafeTensors.Write(path, model.state_dict(), metadata);

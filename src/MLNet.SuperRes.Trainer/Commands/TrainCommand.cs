@@ -1,0 +1,84 @@
+using MLNet.SuperRes.Trainer.Archs;
+using MLNet.SuperRes.Trainer.Training;
+
+namespace MLNet.SuperRes.Trainer.Commands;
+
+/// <summary>
+/// train --data FOLDER[,FOLDER...] --scale S --out DIR [--val FOLDER] [model and schedule options]
+/// train --resume DIR [--iterations N] [--max-minutes M] [--device D] [--data ...] [--val ...]
+/// </summary>
+public static class TrainCommand
+{
+    public const string Usage = """
+        usage: train --data FOLDER[,FOLDER...] --scale S --out DIR [--val FOLDER]
+                     [--n-resgroups 10] [--n-resblocks 4] [--n-feats 192] [--reduction 2] [--topk 128] [--res-scale 0.1]
+                     [--patch-size 48] [--batch-size 16] [--iterations 300000] [--lr 1e-4] [--decay-steps 200000[,...]] [--decay-gamma 0.5]
+                     [--init CHECKPOINT] [--seed 1] [--log-every 100] [--val-every 2000] [--val-tile 64]
+                     [--device cpu|cuda] [--libtorch FOLDER] [--max-minutes M] [--loader-threads N]
+               train --resume DIR [--iterations N] [--max-minutes M] [--device cpu|cuda] [--libtorch FOLDER] [--data ...] [--val ...]
+        """;
+
+    public static int Run(string[] args)
+    {
+        var cl = new CommandLine("train", args, new HashSet<string>());
+        if (cl.String("libtorch") is string libtorch) TorchDevice.UseLibTorchFrom(libtorch);
+        var resumeDir = cl.String("resume");
+        TrainOptions options;
+        if (resumeDir is not null)
+        {
+            var state = new CheckpointDirectory(resumeDir).ReadLatestState()
+                ?? throw new UsageException($"train: --resume '{resumeDir}' holds no checkpoint.");
+            options = ApplyRunOptions(cl, state.Options with { OutDir = resumeDir });
+            if (cl.Has("scale") || cl.Has("n-feats") || cl.Has("n-resgroups") || cl.Has("n-resblocks") || cl.Has("topk") || cl.Has("reduction") || cl.Has("res-scale"))
+                throw new UsageException("train: --resume continues the saved model; its size options cannot change.");
+        }
+        else
+        {
+            var defaults = new TrainOptions();
+            var model = new HspanConfig
+            {
+                Scale = cl.Int("scale") ?? throw new UsageException("train: --scale is required."),
+                NResGroups = cl.Int("n-resgroups") ?? defaults.Model.NResGroups,
+                NResBlocks = cl.Int("n-resblocks") ?? defaults.Model.NResBlocks,
+                NFeats = cl.Int("n-feats") ?? defaults.Model.NFeats,
+                Reduction = cl.Int("reduction") ?? defaults.Model.Reduction,
+                TopK = cl.Int("topk") ?? defaults.Model.TopK,
+                ResScale = cl.Double("res-scale") ?? defaults.Model.ResScale,
+            };
+            options = ApplyRunOptions(cl, defaults with
+            {
+                Model = model,
+                OutDir = cl.Required("out"),
+                PatchSize = cl.Int("patch-size") ?? defaults.PatchSize,
+                BatchSize = cl.Int("batch-size") ?? defaults.BatchSize,
+                LearningRate = cl.Double("lr") ?? defaults.LearningRate,
+                DecaySteps = cl.LongList("decay-steps") ?? defaults.DecaySteps,
+                DecayGamma = cl.Double("decay-gamma") ?? defaults.DecayGamma,
+                Seed = cl.Int("seed") ?? defaults.Seed,
+                InitCheckpoint = cl.String("init"),
+            });
+            if (options.DataFolders.Length == 0) throw new UsageException("train: --data is required.");
+        }
+        cl.RejectUnknown();
+
+        var result = new HspanTrainer(options).Run(resume: resumeDir is not null);
+        Console.WriteLine(result.Finished
+            ? $"Finished at iteration {result.Iteration}; best validation PSNR {result.BestPsnr:F3} dB at {result.BestIteration}. Checkpoints in '{options.OutDir}'."
+            : $"Stopped at iteration {result.Iteration} of {options.Iterations}; resume with: train --resume {options.OutDir}");
+        return 0;
+    }
+
+    /// <summary>Options that may change between a run and its resumption.</summary>
+    private static TrainOptions ApplyRunOptions(CommandLine cl, TrainOptions o) => o with
+    {
+        DataFolders = cl.String("data")?.Split(',', StringSplitOptions.RemoveEmptyEntries) ?? o.DataFolders,
+        ValFolder = cl.String("val") ?? o.ValFolder,
+        Iterations = cl.Long("iterations") ?? o.Iterations,
+        LogEvery = cl.Int("log-every") ?? o.LogEvery,
+        ValEvery = cl.Int("val-every") ?? o.ValEvery,
+        ValTile = cl.Int("val-tile") ?? o.ValTile,
+        Device = cl.String("device") ?? o.Device,
+        MaxMinutes = cl.Double("max-minutes") ?? o.MaxMinutes,
+        LoaderThreads = cl.Int("loader-threads") ?? o.LoaderThreads,
+    };
+}

@@ -1,0 +1,138 @@
+using System.Collections.Concurrent;
+
+namespace MLNet.SuperRes.Trainer.Data;
+
+/// <summary>One training picture: the HR image mod-cropped to the scale and its MATLAB-bicubic LR, both 8-bit RGB.</summary>
+public sealed record TrainingPair(string Name, RgbImage HighRes, RgbImage LowRes);
+
+/// <summary>A batch of aligned patches as float planar RGB in [0, rgbRange]: [B, 3, p, p] and [B, 3, s*p, s*p].</summary>
+public sealed record PatchBatch(long Iteration, float[] LowRes, float[] HighRes, int BatchSize, int PatchSize, int Scale);
+
+/// <summary>
+/// The training images held in memory with their LR made once (MATLAB-compatible bicubic), and
+/// deterministic batch sampling: batch i depends only on (seed, i), so a resumed run sees exactly
+/// the batches an uninterrupted run would have seen.
+/// </summary>
+public sealed class TrainingSet
+{
+    public static readonly string[] ImageExtensions = [".png", ".bmp", ".jpg", ".jpeg", ".webp"];
+
+    public IReadOnlyList<TrainingPair> Pairs { get; }
+    public int Scale { get; }
+
+    private TrainingSet(IReadOnlyList<TrainingPair> pairs, int scale) => (Pairs, Scale) = (pairs, scale);
+
+    public static IReadOnlyList<string> ImageFiles(string folder) =>
+        Directory.EnumerateFiles(folder)
+            .Where(f => ImageExtensions.Contains(Path.GetExtension(f).ToLowerInvariant()))
+            .OrderBy(f => f, StringComparer.Ordinal)
+            .ToList();
+
+    /// <summary>Loads every image of the folders (in parallel), skipping none silently: images too small for one patch are an error.</summary>
+    public static TrainingSet Load(IEnumerable<string> folders, int scale, int lrPatchSize, Action<string>? log = null)
+    {
+        var files = folders.SelectMany(ImageFiles).ToList();
+        if (files.Count == 0) throw new InvalidDataException($"No images ({string.Join(", ", ImageExtensions)}) in {string.Join(", ", folders)}.");
+        var pairs = new TrainingPair[files.Count];
+        Parallel.For(0, files.Count, i =>
+        {
+            var hr = RgbImage.Load(files[i]).ModCrop(scale);
+            if (hr.Width < lrPatchSize * scale || hr.Height < lrPatchSize * scale)
+                throw new InvalidDataException($"Training image '{files[i]}' ({hr.Width}x{hr.Height}) is smaller than one HR patch ({lrPatchSize * scale}x{lrPatchSize * scale}).");
+            var lr = MatlabImresize.Resize(hr, 1.0 / scale);
+            pairs[i] = new TrainingPair(Path.GetFileName(files[i]), hr, lr);
+        });
+        log?.Invoke($"Loaded {pairs.Length} training images from {string.Join(", ", folders)} (LR made with MATLAB-compatible bicubic x1/{scale}).");
+        return new TrainingSet(pairs, scale);
+    }
+
+    /// <summary>Batch <paramref name="iteration"/>: random image, random aligned crop, random flips and transpose.</summary>
+    public PatchBatch Sample(long iteration, int batchSize, int patchSize, int seed, float rgbRange)
+    {
+        int s = Scale, hp = patchSize * s;
+        var lrData = new float[batchSize * 3 * patchSize * patchSize];
+        var hrData = new float[batchSize * 3 * hp * hp];
+        for (int b = 0; b < batchSize; b++)
+        {
+            var rng = new Random(MixSeed(seed, iteration, b));
+            var pair = Pairs[rng.Next(Pairs.Count)];
+            int x = rng.Next(pair.LowRes.Width - patchSize + 1), y = rng.Next(pair.LowRes.Height - patchSize + 1);
+            int flags = rng.Next(8); // bit 0 horizontal flip, bit 1 vertical flip, bit 2 transpose
+            CopyPatch(pair.LowRes, x, y, patchSize, flags, lrData.AsSpan(b * 3 * patchSize * patchSize), rgbRange);
+            CopyPatch(pair.HighRes, x * s, y * s, hp, flags, hrData.AsSpan(b * 3 * hp * hp), rgbRange);
+        }
+        return new PatchBatch(iteration, lrData, hrData, batchSize, patchSize, s);
+    }
+
+    private static void CopyPatch(RgbImage image, int x0, int y0, int size, int flags, Span<float> destination, float rgbRange)
+    {
+        bool flipX = (flags & 1) != 0, flipY = (flags & 2) != 0, transpose = (flags & 4) != 0;
+        float factor = rgbRange / 255f;
+        int plane = size * size;
+        var pixels = image.Pixels;
+        for (int v = 0; v < size; v++)
+        for (int u = 0; u < size; u++)
+        {
+            int sx = transpose ? v : u, sy = transpose ? u : v;
+            if (flipX) sx = size - 1 - sx;
+            if (flipY) sy = size - 1 - sy;
+            int src = ((y0 + sy) * image.Width + (x0 + sx)) * 3;
+            int dst = v * size + u;
+            destination[dst] = pixels[src] * factor;
+            destination[plane + dst] = pixels[src + 1] * factor;
+            destination[2 * plane + dst] = pixels[src + 2] * factor;
+        }
+    }
+
+    private static int MixSeed(int seed, long iteration, int index)
+    {
+        ulong z = (ulong)seed * 0x9E3779B97F4A7C15UL ^ (ulong)iteration * 0xBF58476D1CE4E5B9UL ^ (ulong)index * 0x94D049BB133111EBUL;
+        z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9UL;
+        z = (z ^ (z >> 27)) * 0x94D049BB133111EBUL;
+        return (int)((z ^ (z >> 31)) & 0x7FFFFFFF);
+    }
+}
+
+/// <summary>Builds upcoming batches on background threads, in order, so the device never waits for data.</summary>
+public sealed class BatchPrefetcher : IDisposable
+{
+    private readonly BlockingCollection<Task<PatchBatch>> queue;
+    private readonly CancellationTokenSource cancel = new();
+    private readonly Task producer;
+
+    public BatchPrefetcher(TrainingSet set, long firstIteration, long lastIteration, int batchSize, int patchSize, int seed, float rgbRange, int threads)
+    {
+        queue = new BlockingCollection<Task<PatchBatch>>(boundedCapacity: Math.Max(2, threads * 2));
+        var gate = new SemaphoreSlim(Math.Max(1, threads));
+        producer = Task.Run(() =>
+        {
+            try
+            {
+                for (long i = firstIteration; i <= lastIteration && !cancel.IsCancellationRequested; i++)
+                {
+                    long iteration = i;
+                    gate.Wait(cancel.Token);
+                    var work = Task.Run(() =>
+                    {
+                        try { return set.Sample(iteration, batchSize, patchSize, seed, rgbRange); }
+                        finally { gate.Release(); }
+                    });
+                    queue.Add(work, cancel.Token);
+                }
+            }
+            catch (OperationCanceledException) { }
+            finally { queue.CompleteAdding(); }
+        });
+    }
+
+    /// <summary>The next batch in iteration order.</summary>
+    public PatchBatch Next() => queue.Take().GetAwaiter().GetResult();
+
+    public void Dispose()
+    {
+        cancel.Cancel();
+        while (queue.TryTake(out _)) { }
+        try { producer.Wait(); } catch (AggregateException) { }
+        cancel.Dispose();
+    }
+}

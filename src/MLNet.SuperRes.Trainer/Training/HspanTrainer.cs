@@ -1,0 +1,181 @@
+using System.Diagnostics;
+using MLNet.SuperRes.Trainer.Archs;
+using MLNet.SuperRes.Trainer.Checkpoints;
+using MLNet.SuperRes.Trainer.Data;
+using MLNet.SuperRes.Trainer.Metrics;
+using MLNet.SuperRes.Trainer.Inference;
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+
+namespace MLNet.SuperRes.Trainer.Training;
+
+/// <summary>Thrown when the loss stops being a finite number; the last good checkpoint is left as it was.</summary>
+public sealed class TrainingDivergedException(string message) : Exception(message);
+
+/// <summary>The outcome of a (possibly partial) run.</summary>
+public sealed record TrainingResult(long Iteration, double LastLoss, double? BestPsnr, long? BestIteration, bool Finished, IReadOnlyList<double> Losses);
+
+/// <summary>
+/// The training loop: L1 loss, Adam, step-wise learning-rate decay, a dispose scope per step,
+/// validation PSNR (Y, shave = scale) on a folder, atomic latest/best checkpoints, exact resume.
+/// </summary>
+public sealed class HspanTrainer
+{
+    private readonly TrainOptions options;
+    private readonly Action<string> log;
+
+    public HspanTrainer(TrainOptions options, Action<string>? log = null)
+    {
+        options.Validate();
+        this.options = options;
+        this.log = log ?? Console.WriteLine;
+    }
+
+    /// <summary>Trains from scratch (or from --init), or resumes when <paramref name="resume"/> is set and the folder holds a checkpoint.</summary>
+    public TrainingResult Run(bool resume, TrainingSet? preloaded = null)
+    {
+        var device = TorchDevice.Resolve(options.Device);
+        var checkpoints = new CheckpointDirectory(options.OutDir);
+        var state = resume ? checkpoints.ReadLatestState() : null;
+        if (resume && state is null) throw new FileNotFoundException($"--resume: '{options.OutDir}' holds no checkpoint (expected '{Path.Combine(options.OutDir, CheckpointDirectory.Latest)}').");
+        if (state is not null && state.Options.Model != options.Model)
+            throw new InvalidDataException($"--resume: the checkpoint was trained with {state.Options.Model}, not {options.Model}.");
+
+        manual_seed(options.Seed);
+        var model = new Hspan(options.Model);
+        if (state is null && options.InitCheckpoint is not null) InitializeFrom(model, options.InitCheckpoint);
+        model.to(device);
+        var trainable = model.parameters().Where(p => p.requires_grad).ToList();
+        var optimizer = optim.Adam(trainable, options.LearningRate, beta1: 0.9, beta2: 0.999, eps: 1e-8);
+        if (state is not null)
+        {
+            checkpoints.LoadLatest(model, optimizer);
+            log($"Resumed from '{checkpoints.Root}' at iteration {state.Iteration}.");
+        }
+
+        long start = state?.Iteration ?? 0;
+        double? bestPsnr = state?.BestPsnr;
+        long? bestIteration = state?.BestIteration;
+        double elapsedBefore = state?.ElapsedSeconds ?? 0;
+        var set = preloaded ?? TrainingSet.Load(options.DataFolders, options.Model.Scale, options.PatchSize, log);
+        float range = (float)options.Model.RgbRange;
+        var losses = new List<double>();
+        if (start >= options.Iterations) return new TrainingResult(start, double.NaN, bestPsnr, bestIteration, true, losses);
+
+        log($"Training HSPAN {options.Model} on {device.type} for iterations {start + 1}..{options.Iterations}, batch {options.BatchSize}, LR patch {options.PatchSize}.");
+        using var prefetch = new BatchPrefetcher(set, start + 1, options.Iterations, options.BatchSize, options.PatchSize, options.Seed, range, options.LoaderThreads);
+        var clock = Stopwatch.StartNew();
+        long iteration = start, lastSaved = start;
+        double lastLoss = double.NaN, windowLoss = 0;
+        int windowCount = 0;
+        var windowClock = Stopwatch.StartNew();
+        long windowStart = start;
+        model.train();
+
+        TrainingState Snapshot() => new()
+        {
+            Iteration = iteration, BestPsnr = bestPsnr, BestIteration = bestIteration,
+            ElapsedSeconds = elapsedBefore + clock.Elapsed.TotalSeconds, Options = options,
+        };
+
+        while (iteration < options.Iterations)
+        {
+            var batch = prefetch.Next();
+            iteration = batch.Iteration;
+            double learningRate = options.LearningRateAt(iteration);
+            foreach (var group in optimizer.ParamGroups) group.LearningRate = learningRate;
+
+            using (var scope = NewDisposeScope())
+            {
+                var lr = tensor(batch.LowRes, new long[] { batch.BatchSize, 3, batch.PatchSize, batch.PatchSize }).to(device);
+                long hp = (long)batch.PatchSize * batch.Scale;
+                var hr = tensor(batch.HighRes, new long[] { batch.BatchSize, 3, hp, hp }).to(device);
+                optimizer.zero_grad();
+                var loss = nn.functional.l1_loss(model.call(lr), hr);
+                loss.backward();
+                optimizer.step();
+                lastLoss = loss.item<float>();
+            }
+            if (!double.IsFinite(lastLoss))
+                throw new TrainingDivergedException($"The loss became {lastLoss} at iteration {iteration}; stopping without saving. The last good checkpoint (iteration {lastSaved}) is in '{options.OutDir}'. Try a lower --lr.");
+            losses.Add(lastLoss);
+            windowLoss += lastLoss; windowCount++;
+
+            if (iteration % options.LogEvery == 0 || iteration == options.Iterations)
+            {
+                double rate = (iteration - windowStart) / Math.Max(1e-9, windowClock.Elapsed.TotalSeconds);
+                var eta = TimeSpan.FromSeconds((options.Iterations - iteration) / Math.Max(rate, 1e-9));
+                log($"iter {iteration}/{options.Iterations}  loss {windowLoss / windowCount:F5}  lr {learningRate:G3}  {rate:F2} it/s  ETA {(int)eta.TotalHours:D2}:{eta.Minutes:D2}:{eta.Seconds:D2}");
+                windowLoss = 0; windowCount = 0; windowStart = iteration; windowClock.Restart();
+            }
+
+            bool outOfTime = options.MaxMinutes is double minutes && clock.Elapsed.TotalMinutes >= minutes;
+            if (iteration % options.ValEvery == 0 || iteration == options.Iterations || outOfTime)
+            {
+                if (options.ValFolder is not null)
+                {
+                    double psnr = Validate(model, device);
+                    bool improved = bestPsnr is null || psnr > bestPsnr;
+                    if (improved) { bestPsnr = psnr; bestIteration = iteration; }
+                    log($"validation at {iteration}: PSNR(Y) {psnr:F3} dB on {Path.GetFileName(options.ValFolder.TrimEnd('/'))}; best {bestPsnr:F3} at {bestIteration}");
+                    if (improved) checkpoints.Save(CheckpointDirectory.Best, model, optimizer, Snapshot());
+                }
+                checkpoints.Save(CheckpointDirectory.Latest, model, optimizer, Snapshot());
+                lastSaved = iteration;
+                if (outOfTime)
+                {
+                    log($"--max-minutes reached at iteration {iteration}; checkpoint saved, resume with --resume {options.OutDir}.");
+                    return new TrainingResult(iteration, lastLoss, bestPsnr, bestIteration, false, losses);
+                }
+            }
+        }
+        return new TrainingResult(iteration, lastLoss, bestPsnr, bestIteration, true, losses);
+    }
+
+    private double Validate(Hspan model, Device device)
+    {
+        int scale = options.Model.Scale;
+        var upscaler = new TiledUpscaler(model, device, options.ValTile, overlap: Math.Max(4, options.ValTile / 8));
+        var scores = new List<double>();
+        foreach (var file in TrainingSet.ImageFiles(options.ValFolder!))
+        {
+            var hr = RgbImage.Load(file).ModCrop(scale);
+            var lr = MatlabImresize.Resize(hr, 1.0 / scale);
+            var sr = RgbImage.FromPlanarFloat(upscaler.Upscale(lr), hr.Width, hr.Height);
+            scores.Add(Psnr.Compute(Luma.ScoringPlane(hr, hr.IsGreyscale), Luma.ScoringPlane(sr, hr.IsGreyscale), hr.Width, hr.Height, scale));
+        }
+        return scores.Average();
+    }
+
+    /// <summary>Fine-tuning start: every tensor that fits is copied; the upsampler may differ (e.g. x4 from x2).</summary>
+    private void InitializeFrom(Hspan model, string path)
+    {
+        var file = HspanCheckpoint.Read(path);
+        var own = model.state_dict();
+        var skipped = new List<string>();
+        var problems = new List<string>();
+        using (no_grad())
+        {
+            foreach (var (key, target) in own)
+            {
+                if (!file.Tensors.TryGetValue(key, out var source))
+                {
+                    if (key.StartsWith("tail.0.", StringComparison.Ordinal) || key == "a") skipped.Add(key);
+                    else problems.Add($"missing {key}");
+                }
+                else if (!source.shape.SequenceEqual(target.shape))
+                {
+                    if (key.StartsWith("tail.0.", StringComparison.Ordinal)) skipped.Add(key);
+                    else problems.Add($"{key} has shape [{string.Join(", ", source.shape)}], model [{string.Join(", ", target.shape)}]");
+                }
+                else target.copy_(source.to(target.dtype));
+            }
+        }
+        var unexpected = file.Tensors.Keys.Where(k => !own.ContainsKey(k) && !k.StartsWith("tail.0.", StringComparison.Ordinal)).ToList();
+        problems.AddRange(unexpected.Select(k => $"unexpected {k}"));
+        if (problems.Count > 0)
+            throw new InvalidDataException($"--init '{path}' does not fit an HSPAN with {model.Config} (only the upsampler may differ): {string.Join("; ", problems)}.");
+        log($"Initialised from '{path}'" + (skipped.Count > 0 ? $"; the upsampler starts fresh ({skipped.Count} tensors: {string.Join(", ", skipped)})." : "."));
+    }
+}
