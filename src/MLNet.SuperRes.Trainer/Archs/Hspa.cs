@@ -40,7 +40,9 @@ public sealed class Hspa : nn.Module<Tensor, Tensor>
         long n = embed1.shape[0], c = embed1.shape[1], h = embed1.shape[2], w = embed1.shape[3];
         var queries = embed1.permute(0, 2, 3, 1).reshape(n, h * w, c);
         var keys = embed2.reshape(n, c, h * w);
-        var scores = SoftThresholding.Apply(matmul(queries, keys), TopK);
+        var rawScores = matmul(queries, keys);
+        var scores = SoftThresholding.Apply(rawScores, TopK);
+        rawScores.Dispose(); // [N, HW, HW] and not needed by backward: free it now, not at the end of the step
 
         var values = assembly.reshape(n, -1, h * w).permute(0, 2, 1);
         var attended = matmul(scores, values);

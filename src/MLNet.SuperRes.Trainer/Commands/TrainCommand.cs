@@ -15,7 +15,7 @@ public static class TrainCommand
                      [--patch-size 48] [--batch-size 16] [--iterations 300000] [--lr 1e-4] [--decay-steps 200000[,...]] [--decay-gamma 0.5]
                      [--init CHECKPOINT] [--seed 1] [--log-every 100] [--val-every 2000] [--val-tile 64]
                      [--device cpu|cuda] [--libtorch FOLDER] [--max-minutes M] [--loader-threads N]
-               train --resume DIR [--iterations N] [--max-minutes M] [--device cpu|cuda] [--libtorch FOLDER] [--data ...] [--val ...]
+               train --resume DIR [--iterations N] [--decay-steps ...] [--max-minutes M] [--device cpu|cuda] [--libtorch FOLDER] [--data ...] [--val ...]
         """;
 
     public static int Run(string[] args)
@@ -52,7 +52,6 @@ public static class TrainCommand
                 PatchSize = cl.Int("patch-size") ?? defaults.PatchSize,
                 BatchSize = cl.Int("batch-size") ?? defaults.BatchSize,
                 LearningRate = cl.Double("lr") ?? defaults.LearningRate,
-                DecaySteps = cl.LongList("decay-steps") ?? defaults.DecaySteps,
                 DecayGamma = cl.Double("decay-gamma") ?? defaults.DecayGamma,
                 Seed = cl.Int("seed") ?? defaults.Seed,
                 InitCheckpoint = cl.String("init"),
@@ -63,7 +62,7 @@ public static class TrainCommand
 
         var result = new HspanTrainer(options).Run(resume: resumeDir is not null);
         Console.WriteLine(result.Finished
-            ? $"Finished at iteration {result.Iteration}; best validation PSNR {result.BestPsnr:F3} dB at {result.BestIteration}. Checkpoints in '{options.OutDir}'."
+            ? $"Finished at iteration {result.Iteration}" + (result.BestPsnr is double best ? $"; best validation PSNR {best:F3} dB at {result.BestIteration}" : "") + $". Checkpoints in '{options.OutDir}'."
             : $"Stopped at iteration {result.Iteration} of {options.Iterations}; resume with: train --resume {options.OutDir}");
         return 0;
     }
@@ -74,6 +73,7 @@ public static class TrainCommand
         DataFolders = cl.String("data")?.Split(',', StringSplitOptions.RemoveEmptyEntries) ?? o.DataFolders,
         ValFolder = cl.String("val") ?? o.ValFolder,
         Iterations = cl.Long("iterations") ?? o.Iterations,
+        DecaySteps = cl.LongList("decay-steps") ?? o.DecaySteps,
         LogEvery = cl.Int("log-every") ?? o.LogEvery,
         ValEvery = cl.Int("val-every") ?? o.ValEvery,
         ValTile = cl.Int("val-tile") ?? o.ValTile,

@@ -28,22 +28,29 @@ public sealed class TrainingSet
             .OrderBy(f => f, StringComparer.Ordinal)
             .ToList();
 
-    /// <summary>Loads every image of the folders (in parallel), skipping none silently: images too small for one patch are an error.</summary>
+    /// <summary>
+    /// Loads every image of the folders (in parallel). Images smaller than one HR patch cannot give
+    /// a crop: they are left out and named in the log (T91 holds a few such at larger patch sizes).
+    /// </summary>
     public static TrainingSet Load(IEnumerable<string> folders, int scale, int lrPatchSize, Action<string>? log = null)
     {
         var files = folders.SelectMany(ImageFiles).ToList();
         if (files.Count == 0) throw new InvalidDataException($"No images ({string.Join(", ", ImageExtensions)}) in {string.Join(", ", folders)}.");
-        var pairs = new TrainingPair[files.Count];
+        var pairs = new TrainingPair?[files.Count];
         Parallel.For(0, files.Count, i =>
         {
             var hr = RgbImage.Load(files[i]).ModCrop(scale);
-            if (hr.Width < lrPatchSize * scale || hr.Height < lrPatchSize * scale)
-                throw new InvalidDataException($"Training image '{files[i]}' ({hr.Width}x{hr.Height}) is smaller than one HR patch ({lrPatchSize * scale}x{lrPatchSize * scale}).");
-            var lr = MatlabImresize.Resize(hr, 1.0 / scale);
-            pairs[i] = new TrainingPair(Path.GetFileName(files[i]), hr, lr);
+            if (hr.Width < lrPatchSize * scale || hr.Height < lrPatchSize * scale) return;
+            pairs[i] = new TrainingPair(Path.GetFileName(files[i]), hr, MatlabImresize.Resize(hr, 1.0 / scale));
         });
-        log?.Invoke($"Loaded {pairs.Length} training images from {string.Join(", ", folders)} (LR made with MATLAB-compatible bicubic x1/{scale}).");
-        return new TrainingSet(pairs, scale);
+        var tooSmall = files.Where((_, i) => pairs[i] is null).Select(Path.GetFileName).ToList();
+        if (tooSmall.Count == files.Count)
+            throw new InvalidDataException($"Every training image is smaller than one HR patch ({lrPatchSize * scale}x{lrPatchSize * scale}); use a smaller --patch-size.");
+        if (tooSmall.Count > 0)
+            log?.Invoke($"Left out {tooSmall.Count} image(s) smaller than one HR patch ({lrPatchSize * scale}x{lrPatchSize * scale}): {string.Join(", ", tooSmall)}.");
+        var kept = pairs.OfType<TrainingPair>().ToList();
+        log?.Invoke($"Loaded {kept.Count} training images from {string.Join(", ", folders)} (LR made with MATLAB-compatible bicubic x1/{scale}).");
+        return new TrainingSet(kept, scale);
     }
 
     /// <summary>Batch <paramref name="iteration"/>: random image, random aligned crop, random flips and transpose.</summary>

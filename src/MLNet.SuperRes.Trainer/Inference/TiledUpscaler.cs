@@ -51,6 +51,7 @@ public sealed class TiledUpscaler
             var source = input.to(device) * range;
             foreach (var chunk in positions.Chunk(tilesPerBatch))
             {
+                using var chunkScope = NewDisposeScope();
                 var batch = cat(chunk.Select(p => source[.., .., p.y..(p.y + (int)th), p.x..(p.x + (int)tw)]).ToList(), 0);
                 var result = model.call(batch) / range;
                 for (int i = 0; i < chunk.Length; i++)

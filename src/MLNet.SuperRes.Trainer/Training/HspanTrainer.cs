@@ -97,6 +97,14 @@ public sealed class HspanTrainer
                 optimizer.step();
                 lastLoss = loss.item<float>();
             }
+            if (device.type == DeviceType.CUDA)
+            {
+                // Tensors that autograd's device thread handed back through TorchSharp (custom
+                // backward results) are freed only by their finalisers; the managed heap is too small
+                // for the GC to notice the GPU memory they pin, so collect them every step.
+                GC.Collect();
+                GC.WaitForPendingFinalizers();
+            }
             if (!double.IsFinite(lastLoss))
                 throw new TrainingDivergedException($"The loss became {lastLoss} at iteration {iteration}; stopping without saving. The last good checkpoint (iteration {lastSaved}) is in '{options.OutDir}'. Try a lower --lr.");
             losses.Add(lastLoss);
