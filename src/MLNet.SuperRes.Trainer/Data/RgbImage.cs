@@ -1,3 +1,4 @@
+using System.Buffers.Binary;
 using SixLabors.ImageSharp;
 using SixLabors.ImageSharp.Formats;
 using SixLabors.ImageSharp.Formats.Bmp;
@@ -65,7 +66,7 @@ public sealed class RgbImage
     /// <param name="path">The image file.</param>
     /// <param name="maxPixels">The largest image accepted, in pixels; checked from the header before decoding.</param>
     /// <exception cref="FileNotFoundException">The file does not exist.</exception>
-    /// <exception cref="InvalidDataException">The file is not a decodable image in a supported format, or it is larger than <paramref name="maxPixels"/>.</exception>
+    /// <exception cref="InvalidDataException">The file is not a decodable image in a supported format, is truncated, or has more than <paramref name="maxPixels"/> pixels.</exception>
     public static RgbImage Load(string path, long maxPixels = DefaultMaxPixels)
     {
         ArgumentNullException.ThrowIfNull(path);
@@ -73,16 +74,26 @@ public sealed class RgbImage
         if (!File.Exists(path))
             throw new FileNotFoundException($"Image file '{path}' does not exist.", path);
 
+        var fileLength = new FileInfo(path).Length;
+        if (fileLength > Array.MaxLength)
+            throw new InvalidDataException($"Image file '{path}' is {fileLength} bytes, too large to load.");
+        byte[] bytes = File.ReadAllBytes(path);
+
         try
         {
-            var info = Image.Identify(DecoderConfiguration, path, out _)
-                ?? throw new InvalidDataException($"Image file '{path}' is not a PNG, BMP, JPEG or WebP image.");
+            var info = Image.Identify(DecoderConfiguration, bytes, out IImageFormat? format);
+            if (info is null || format is null)
+                throw new InvalidDataException($"Image file '{path}' is not a PNG, BMP, JPEG or WebP image.");
             long pixelCount = (long)info.Width * info.Height;
-            if (pixelCount > maxPixels)
+            if (pixelCount > maxPixels || 3 * pixelCount > Array.MaxLength)
                 throw new InvalidDataException(
-                    $"Image file '{path}' is {info.Width}x{info.Height} = {pixelCount} pixels, more than the limit of {maxPixels} pixels.");
+                    $"Image file '{path}' is {info.Width}x{info.Height} = {pixelCount} pixels, more than the limit of {Math.Min(maxPixels, Array.MaxLength / 3)} pixels.");
+            // ImageSharp 2.1 decodes a cut-off BMP, JPEG, WebP or multi-chunk PNG without complaint, filling the rest.
+            string? truncation = ImageFileStructure.FindTruncation(bytes, format);
+            if (truncation is not null)
+                throw new InvalidDataException($"Image file '{path}' is truncated: {truncation}.");
 
-            using var image = Image.Load<Rgb24>(DecoderConfiguration, path, out IImageFormat format);
+            using var image = Image.Load<Rgb24>(DecoderConfiguration, bytes);
             var pixels = new byte[3L * image.Width * image.Height];
             image.CopyPixelDataTo(pixels);
             return new RgbImage(image.Width, image.Height, pixels, StoresSingleGreyChannel(image.Metadata, format));
@@ -184,4 +195,114 @@ public sealed class RgbImage
         // BMP stores grey only as an 8-bit palette and WebP has no grey mode: both decode as colour.
         _ => false,
     };
+
+    /// <summary>Walks the container structure of an encoded file to see that it is complete.</summary>
+    private static class ImageFileStructure
+    {
+        /// <summary>Returns why the file is cut short, or null when its structure is complete.</summary>
+        public static string? FindTruncation(byte[] bytes, IImageFormat format) => format switch
+        {
+            PngFormat => PngTruncation(bytes),
+            JpegFormat => JpegTruncation(bytes),
+            BmpFormat => BmpTruncation(bytes),
+            WebpFormat => WebpTruncation(bytes),
+            _ => null,
+        };
+
+        /// <summary>Every chunk (length, type, data, CRC) must be whole, up to IEND.</summary>
+        private static string? PngTruncation(byte[] bytes)
+        {
+            long offset = 8;
+            while (offset + 8 <= bytes.Length)
+            {
+                long length = BinaryPrimitives.ReadUInt32BigEndian(bytes.AsSpan((int)offset, 4));
+                bool isEnd = bytes.AsSpan((int)offset + 4, 4).SequenceEqual("IEND"u8);
+                long next = offset + 12 + length;
+                if (next > bytes.Length)
+                    return $"a PNG chunk at byte {offset} needs {next - offset} bytes, the file ends after {bytes.Length - offset}";
+                if (isEnd) return null;
+                offset = next;
+            }
+            return "the PNG ends before its IEND chunk";
+        }
+
+        /// <summary>Marker segments and entropy-coded scans must run on to the EOI marker.</summary>
+        private static string? JpegTruncation(byte[] bytes)
+        {
+            int offset = 2; // after SOI
+            while (true)
+            {
+                while (offset < bytes.Length && bytes[offset] == 0xFF && offset + 1 < bytes.Length && bytes[offset + 1] == 0xFF)
+                    offset++; // fill bytes
+                if (offset + 2 > bytes.Length)
+                    return "the JPEG ends before its EOI marker";
+                if (bytes[offset] != 0xFF)
+                    return $"expected a JPEG marker at byte {offset}";
+                byte marker = bytes[offset + 1];
+                offset += 2;
+                if (marker == 0xD9) return null; // EOI
+                if (marker is 0x01 or (>= 0xD0 and <= 0xD7)) continue; // markers without a length
+                if (offset + 2 > bytes.Length)
+                    return "the JPEG ends inside a marker segment";
+                int length = BinaryPrimitives.ReadUInt16BigEndian(bytes.AsSpan(offset, 2));
+                offset += length;
+                if (offset > bytes.Length)
+                    return "the JPEG ends inside a marker segment";
+                if (marker != 0xDA) continue;
+                // Entropy-coded data after SOS: 0xFF is only followed by 0x00 (stuffing) or RSTn there.
+                while (true)
+                {
+                    int ff = Array.IndexOf(bytes, (byte)0xFF, offset);
+                    if (ff < 0 || ff + 1 >= bytes.Length)
+                        return "the JPEG ends inside its compressed image data";
+                    byte after = bytes[ff + 1];
+                    if (after == 0x00 || after is >= 0xD0 and <= 0xD7)
+                    {
+                        offset = ff + 2;
+                        continue;
+                    }
+                    offset = ff;
+                    break;
+                }
+            }
+        }
+
+        /// <summary>An uncompressed bitmap needs its whole pixel array; any bitmap needs the size its header states.</summary>
+        private static string? BmpTruncation(byte[] bytes)
+        {
+            if (bytes.Length < 26) return "the BMP header is incomplete";
+            long declaredSize = BinaryPrimitives.ReadUInt32LittleEndian(bytes.AsSpan(2, 4));
+            long pixelOffset = BinaryPrimitives.ReadUInt32LittleEndian(bytes.AsSpan(10, 4));
+            long headerSize = BinaryPrimitives.ReadUInt32LittleEndian(bytes.AsSpan(14, 4));
+            long width, height, bitsPerPixel, compression;
+            if (headerSize == 12)
+            {
+                width = BinaryPrimitives.ReadUInt16LittleEndian(bytes.AsSpan(18, 2));
+                height = BinaryPrimitives.ReadUInt16LittleEndian(bytes.AsSpan(20, 2));
+                bitsPerPixel = BinaryPrimitives.ReadUInt16LittleEndian(bytes.AsSpan(24, 2));
+                compression = 0;
+            }
+            else
+            {
+                if (bytes.Length < 34) return "the BMP header is incomplete";
+                width = Math.Abs((long)BinaryPrimitives.ReadInt32LittleEndian(bytes.AsSpan(18, 4)));
+                height = Math.Abs((long)BinaryPrimitives.ReadInt32LittleEndian(bytes.AsSpan(22, 4)));
+                bitsPerPixel = BinaryPrimitives.ReadUInt16LittleEndian(bytes.AsSpan(28, 2));
+                compression = BinaryPrimitives.ReadUInt32LittleEndian(bytes.AsSpan(30, 4));
+            }
+            long needed = declaredSize;
+            const long Uncompressed = 0, BitFields = 3, AlphaBitFields = 6;
+            if (compression is Uncompressed or BitFields or AlphaBitFields)
+                needed = Math.Max(needed, pixelOffset + (bitsPerPixel * width + 31) / 32 * 4 * height);
+            return needed > bytes.Length ? $"the BMP needs {needed} bytes, the file has {bytes.Length}" : null;
+        }
+
+        /// <summary>The RIFF header states the size of the whole file.</summary>
+        private static string? WebpTruncation(byte[] bytes)
+        {
+            if (bytes.Length < 12) return "the WebP header is incomplete";
+            long needed = 8L + BinaryPrimitives.ReadUInt32LittleEndian(bytes.AsSpan(4, 4));
+            return needed > bytes.Length ? $"the WebP needs {needed} bytes, the file has {bytes.Length}" : null;
+        }
+    }
 }
