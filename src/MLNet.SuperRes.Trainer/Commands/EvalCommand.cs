@@ -1,0 +1,131 @@
+using System.Diagnostics;
+using System.Globalization;
+using MLNet.SuperRes.Trainer.Evaluation;
+
+namespace MLNet.SuperRes.Trainer.Commands;
+
+/// <summary>
+/// The <c>eval</c> verb: scores a model (or the bicubic baseline) on a folder of HR images as SR papers do.
+/// </summary>
+public static class EvalCommand
+{
+    /// <summary>The usage text printed with every usage error.</summary>
+    public const string Usage =
+        "usage: eval --data FOLDER --scale S --model (bicubic|MODEL) [--self-ensemble] [--json FILE]\n" +
+        "  --data FOLDER     folder of high-resolution images (png, bmp, jpg, jpeg, webp)\n" +
+        "  --scale S         integer upscaling factor, 2 or more\n" +
+        "  --model MODEL     'bicubic' for MATLAB bicubic interpolation, or a model to load\n" +
+        "  --self-ensemble   average the x8 flips/transposes of the input (EDSR's forward_x8)\n" +
+        "  --json FILE       also write the scores as JSON to FILE";
+
+    /// <summary>Exit code for bad command-line options.</summary>
+    public const int UsageError = 2;
+
+    /// <summary>Exit code when the evaluation itself fails (missing or corrupt image, model error).</summary>
+    public const int Failure = 1;
+
+    /// <summary>Parses <paramref name="args"/> (the arguments after the verb), runs the evaluation and prints a table.</summary>
+    /// <param name="args">Options as in <see cref="Usage"/>.</param>
+    /// <param name="resolveModel">Loads any model other than "bicubic", from the --model value and the scale.</param>
+    /// <returns>0 on success, <see cref="UsageError"/> for bad options, <see cref="Failure"/> when evaluation fails.</returns>
+    public static int Run(string[] args, Func<string, int, ISuperResolver> resolveModel)
+    {
+        ArgumentNullException.ThrowIfNull(args);
+        ArgumentNullException.ThrowIfNull(resolveModel);
+        if (!TryParse(args, out var options, out string? error))
+        {
+            Console.Error.WriteLine($"eval: {error}");
+            Console.Error.WriteLine(Usage);
+            return UsageError;
+        }
+
+        try
+        {
+            ISuperResolver resolver = options.Model == "bicubic"
+                ? new BicubicResolver(options.Scale)
+                : resolveModel(options.Model, options.Scale);
+            if (resolver.Scale != options.Scale)
+                throw new InvalidOperationException($"Model '{options.Model}' upscales by {resolver.Scale}, but --scale is {options.Scale}.");
+            if (options.SelfEnsemble)
+                resolver = new SelfEnsembleResolver(resolver);
+
+            var stopwatch = Stopwatch.StartNew();
+            var report = new Evaluator(resolver).EvaluateFolder(options.Data, options.Model, options.SelfEnsemble);
+            stopwatch.Stop();
+
+            Console.Write(report.ToTable());
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"{report.Images.Count} images in {stopwatch.Elapsed.TotalSeconds:F2} s"));
+            if (options.Json is not null)
+                report.WriteJson(options.Json);
+            return 0;
+        }
+        catch (Exception e) when (e is IOException or InvalidDataException or InvalidOperationException or UnauthorizedAccessException or ArgumentException)
+        {
+            Console.Error.WriteLine($"eval: {e.Message}");
+            return Failure;
+        }
+    }
+
+    /// <summary>The parsed options of the eval verb.</summary>
+    public sealed record Options(string Data, int Scale, string Model, bool SelfEnsemble, string? Json);
+
+    /// <summary>Parses the eval options; on failure <paramref name="error"/> says what is wrong.</summary>
+    public static bool TryParse(string[] args, out Options options, out string? error)
+    {
+        ArgumentNullException.ThrowIfNull(args);
+        options = null!;
+        string? data = null, scaleText = null, model = null, json = null;
+        bool selfEnsemble = false;
+        for (int i = 0; i < args.Length; i++)
+        {
+            string name = args[i];
+            if (name == "--self-ensemble")
+            {
+                selfEnsemble = true;
+                continue;
+            }
+            if (name is not ("--data" or "--scale" or "--model" or "--json"))
+            {
+                error = $"unknown option '{name}'.";
+                return false;
+            }
+            if (i + 1 >= args.Length || args[i + 1].StartsWith("--", StringComparison.Ordinal))
+            {
+                error = $"option {name} needs a value.";
+                return false;
+            }
+            string value = args[++i];
+            ref string? slot = ref data;
+            switch (name)
+            {
+                case "--scale": slot = ref scaleText; break;
+                case "--model": slot = ref model; break;
+                case "--json": slot = ref json; break;
+            }
+            if (slot is not null)
+            {
+                error = $"option {name} is given twice.";
+                return false;
+            }
+            slot = value;
+        }
+
+        if (data is null) { error = "missing --data FOLDER."; return false; }
+        if (scaleText is null) { error = "missing --scale S."; return false; }
+        if (model is null) { error = "missing --model (bicubic|MODEL)."; return false; }
+        if (!int.TryParse(scaleText, NumberStyles.None, CultureInfo.InvariantCulture, out int scale) || scale < 2)
+        {
+            error = $"--scale must be an integer of at least 2, got '{scaleText}'.";
+            return false;
+        }
+        if (!Directory.Exists(data))
+        {
+            error = $"--data folder '{data}' does not exist.";
+            return false;
+        }
+        error = null;
+        options = new Options(data, scale, model, selfEnsemble, json);
+        return true;
+    }
+}

@@ -1,0 +1,20 @@
+using MLNet.SuperRes.Trainer.Data;
+
+namespace MLNet.SuperRes.Trainer.Evaluation;
+
+/// <summary>The bicubic baseline of SR papers: MATLAB <c>imresize(lowRes, scale, 'bicubic')</c>, 8-bit output.</summary>
+public sealed class BicubicResolver : ISuperResolver
+{
+    /// <summary>Creates a bicubic upscaler for an integer <paramref name="scale"/> of at least 1.</summary>
+    public BicubicResolver(int scale)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(scale, 1);
+        Scale = scale;
+    }
+
+    /// <inheritdoc />
+    public int Scale { get; }
+
+    /// <inheritdoc />
+    public float[] Upscale(RgbImage lowRes) => MatlabImresize.Resize(lowRes, Scale).ToPlanarFloat();
+}

@@ -1,0 +1,90 @@
+using System.Text.Json;
+using MLNet.SuperRes.Trainer.Commands;
+using MLNet.SuperRes.Trainer.Evaluation;
+using Xunit;
+
+namespace MLNet.SuperRes.Tests.Evaluation;
+
+public sealed class EvalCommandTests : IDisposable
+{
+    private readonly string _folder = Directory.CreateTempSubdirectory("evalcommand-tests-").FullName;
+
+    public void Dispose() => Directory.Delete(_folder, recursive: true);
+
+    private static string Set5 => Path.Combine(SharedData.Data, "Set5");
+
+    private static ISuperResolver NoModels(string model, int scale) => throw new InvalidOperationException($"unexpected model {model}");
+
+    public static TheoryData<string[], string> BadOptions => new()
+    {
+        { ["--scale", "2", "--model", "bicubic"], "missing --data" },
+        { ["--data", "DATA", "--model", "bicubic"], "missing --scale" },
+        { ["--data", "DATA", "--scale", "2"], "missing --model" },
+        { ["--data", "DATA", "--scale", "two", "--model", "bicubic"], "--scale must be" },
+        { ["--data", "DATA", "--scale", "1", "--model", "bicubic"], "--scale must be" },
+        { ["--data", "DATA", "--scale", "-2", "--model", "bicubic"], "--scale must be" },
+        { ["--data", "DATA", "--scale", "2", "--model", "bicubic", "--fast"], "unknown option '--fast'" },
+        { ["--data", "DATA", "--scale", "2", "--model"], "--model needs a value" },
+        { ["--data", "DATA", "--scale", "--model", "bicubic"], "--scale needs a value" },
+        { ["--data", "DATA", "--scale", "2", "--scale", "3", "--model", "bicubic"], "given twice" },
+        { ["--data", "no/such/folder", "--scale", "2", "--model", "bicubic"], "does not exist" },
+    };
+
+    [Theory]
+    [MemberData(nameof(BadOptions))]
+    public void BadOptionsAreUsageErrors(string[] args, string expectedError)
+    {
+        args = args.Select(a => a == "DATA" ? Set5 : a).ToArray();
+        Assert.False(EvalCommand.TryParse(args, out _, out string? error));
+        Assert.Contains(expectedError, error);
+        Assert.Equal(EvalCommand.UsageError, EvalCommand.Run(args, NoModels));
+    }
+
+    [Fact]
+    public void OptionsAreParsed()
+    {
+        Assert.True(EvalCommand.TryParse(["--model", "m.onnx", "--self-ensemble", "--scale", "4", "--data", Set5, "--json", "out.json"], out var options, out _));
+        Assert.Equal(new EvalCommand.Options(Set5, 4, "m.onnx", true, "out.json"), options);
+    }
+
+    [Fact]
+    public void BicubicRunWritesTheJsonReport()
+    {
+        string json = Path.Combine(_folder, "scores.json");
+        Assert.Equal(0, EvalCommand.Run(["--data", Set5, "--scale", "4", "--model", "bicubic", "--json", json], NoModels));
+        using var report = JsonDocument.Parse(File.ReadAllText(json));
+        var root = report.RootElement;
+        Assert.Equal(5, root.GetProperty("images").GetArrayLength());
+        Assert.Equal("baby", root.GetProperty("images")[0].GetProperty("name").GetString());
+        Assert.Equal(28.42, root.GetProperty("mean").GetProperty("psnr").GetDouble(), 0.03);
+        Assert.Equal("bicubic", root.GetProperty("model").GetString());
+        Assert.Equal(4, root.GetProperty("scale").GetInt32());
+        Assert.False(root.GetProperty("self_ensemble").GetBoolean());
+    }
+
+    [Fact]
+    public void OtherModelsComeFromTheCallerAndCanBeEnsembled()
+    {
+        var requests = new List<(string, int)>();
+        string json = Path.Combine(_folder, "scores.json");
+        int exitCode = EvalCommand.Run(["--data", Set5, "--scale", "4", "--model", "nearest", "--self-ensemble", "--json", json],
+            (model, scale) => { requests.Add((model, scale)); return new NearestResolver(scale); });
+        Assert.Equal(0, exitCode);
+        Assert.Equal([("nearest", 4)], requests);
+        using var report = JsonDocument.Parse(File.ReadAllText(json));
+        Assert.True(report.RootElement.GetProperty("self_ensemble").GetBoolean());
+        // Pixel replication is well below bicubic (28.4 dB on Set5 x4).
+        Assert.InRange(report.RootElement.GetProperty("mean").GetProperty("psnr").GetDouble(), 20, 28);
+    }
+
+    [Fact]
+    public void ModelWithAnotherScaleFails() =>
+        Assert.Equal(EvalCommand.Failure, EvalCommand.Run(["--data", Set5, "--scale", "4", "--model", "x2"], (_, _) => new NearestResolver(2)));
+
+    [Fact]
+    public void CorruptImageInTheFolderFails()
+    {
+        File.WriteAllText(Path.Combine(_folder, "broken.png"), "not an image");
+        Assert.Equal(EvalCommand.Failure, EvalCommand.Run(["--data", _folder, "--scale", "2", "--model", "bicubic"], NoModels));
+    }
+}

@@ -1,0 +1,156 @@
+using MLNet.SuperRes.Trainer.Data;
+using SixLabors.ImageSharp;
+using SixLabors.ImageSharp.Formats.Jpeg;
+using SixLabors.ImageSharp.PixelFormats;
+using Xunit;
+
+namespace MLNet.SuperRes.Tests.Evaluation;
+
+public sealed class RgbImageTests : IDisposable
+{
+    private readonly string _folder = Directory.CreateTempSubdirectory("rgbimage-tests-").FullName;
+
+    public void Dispose() => Directory.Delete(_folder, recursive: true);
+
+    [Fact]
+    public void MissingFileThrowsFileNotFoundNamingThePath()
+    {
+        string path = Path.Combine(_folder, "absent.png");
+        var e = Assert.Throws<FileNotFoundException>(() => RgbImage.Load(path));
+        Assert.Contains(path, e.Message);
+    }
+
+    [Fact]
+    public void RandomBytesThrowInvalidDataNamingThePath()
+    {
+        string path = Path.Combine(_folder, "noise.png");
+        var bytes = new byte[4096];
+        new Random(7).NextBytes(bytes);
+        File.WriteAllBytes(path, bytes);
+        var e = Assert.Throws<InvalidDataException>(() => RgbImage.Load(path));
+        Assert.Contains(path, e.Message);
+    }
+
+    /// <summary>A PNG whose image data spans several IDAT chunks, cut after a third: ImageSharp alone decodes it without complaint.</summary>
+    [Fact]
+    public void TruncatedMultiChunkPngThrowsInvalidDataNamingThePath()
+    {
+        string path = Path.Combine(_folder, "truncated.png");
+        var whole = File.ReadAllBytes(Path.Combine(SharedData.Data, "Set5", "bird.png"));
+        File.WriteAllBytes(path, whole.AsSpan(0, whole.Length / 3).ToArray());
+        var e = Assert.Throws<InvalidDataException>(() => RgbImage.Load(path));
+        Assert.Contains(path, e.Message);
+        Assert.Contains("truncated", e.Message);
+    }
+
+    [Theory]
+    [InlineData(".png", 0.99)]
+    [InlineData(".bmp", 0.99)]
+    [InlineData(".bmp", 0.5)]
+    [InlineData(".jpg", 0.99)]
+    [InlineData(".jpg", 0.5)]
+    [InlineData(".webp", 0.99)]
+    [InlineData(".webp", 0.5)]
+    public void TruncatedFilesThrowInvalidDataNamingThePath(string extension, double keptFraction)
+    {
+        string whole = Path.Combine(_folder, "whole" + extension), cut = Path.Combine(_folder, "cut" + extension);
+        TestImages.Asymmetric(64, 48).Save(whole);
+        Assert.Equal(64, RgbImage.Load(whole).Width);
+        var bytes = File.ReadAllBytes(whole);
+        File.WriteAllBytes(cut, bytes.AsSpan(0, (int)(bytes.Length * keptFraction)).ToArray());
+        var e = Assert.Throws<InvalidDataException>(() => RgbImage.Load(cut));
+        Assert.Contains(cut, e.Message);
+    }
+
+    [Fact]
+    public void ImageAboveThePixelLimitIsRejectedBeforeDecoding()
+    {
+        string path = Path.Combine(SharedData.Data, "Set5", "baby.png");
+        var e = Assert.Throws<InvalidDataException>(() => RgbImage.Load(path, maxPixels: 512 * 512 - 1));
+        Assert.Contains(path, e.Message);
+        Assert.Contains("512x512", e.Message);
+        Assert.Equal(512, RgbImage.Load(path, maxPixels: 512 * 512).Width);
+    }
+
+    [Fact]
+    public void GreyscaleIsDecidedByTheFileFormatNotThePixels()
+    {
+        var bridge = RgbImage.Load(Path.Combine(SharedData.Data, "Set14", "bridge.png"));
+        var man = RgbImage.Load(Path.Combine(SharedData.Data, "Set14", "man.png"));
+        Assert.True(bridge.IsGreyscale);
+        Assert.False(man.IsGreyscale);
+        Assert.True(AllChannelsEqual(bridge));
+        Assert.True(AllChannelsEqual(man));
+        Assert.False(RgbImage.Load(Path.Combine(SharedData.Data, "Set5", "bird.png")).IsGreyscale);
+    }
+
+    [Fact]
+    public void LuminanceJpegIsGreyscale()
+    {
+        string path = Path.Combine(_folder, "grey.jpg");
+        using (var grey = new Image<L8>(8, 8, new L8(90)))
+            grey.SaveAsJpeg(path, new JpegEncoder { ColorType = JpegColorType.Luminance });
+        var image = RgbImage.Load(path);
+        Assert.True(image.IsGreyscale);
+        Assert.All(image.Pixels, p => Assert.InRange(p, 88, 92));
+    }
+
+    [Theory]
+    [InlineData(".png")]
+    [InlineData(".bmp")]
+    [InlineData(".webp")]
+    public void LosslessFormatsRoundTrip(string extension)
+    {
+        var image = TestImages.Asymmetric(7, 5);
+        string path = Path.Combine(_folder, "image" + extension);
+        image.Save(path);
+        var loaded = RgbImage.Load(path);
+        Assert.Equal((7, 5), (loaded.Width, loaded.Height));
+        Assert.Equal(image.Pixels, loaded.Pixels);
+        Assert.False(loaded.IsGreyscale);
+    }
+
+    [Fact]
+    public void SavingToAnUnknownExtensionThrows() =>
+        Assert.Throws<ArgumentException>(() => TestImages.Asymmetric(2, 2).Save(Path.Combine(_folder, "image.gif")));
+
+    [Fact]
+    public void ModCropKeepsTheTopLeftMultipleOfTheScale()
+    {
+        var image = TestImages.Asymmetric(11, 7);
+        var cropped = image.ModCrop(3);
+        Assert.Equal((9, 6), (cropped.Width, cropped.Height));
+        for (int y = 0; y < 6; y++)
+            Assert.Equal(image.Pixels.AsSpan(3 * y * 11, 27).ToArray(), cropped.Pixels.AsSpan(3 * y * 9, 27).ToArray());
+    }
+
+    [Fact]
+    public void CropOutsideTheImageThrows() =>
+        Assert.Throws<ArgumentOutOfRangeException>(() => TestImages.Asymmetric(5, 5).Crop(2, 2, 4, 3));
+
+    [Fact]
+    public void PlanarFloatRoundTripIsExact()
+    {
+        var image = TestImages.Asymmetric(6, 4);
+        var planar = image.ToPlanarFloat();
+        Assert.Equal(3 * 24, planar.Length);
+        Assert.Equal(image.Pixels[3 * 5 + 1] / 255f, planar[24 + 5]); // G of pixel (5, 0)
+        Assert.Equal(image.Pixels, RgbImage.FromPlanarFloat(planar, 6, 4).Pixels);
+    }
+
+    [Theory]
+    [InlineData(-0.2f, 0)]
+    [InlineData(1.7f, 255)]
+    [InlineData(0.5f, 128)]
+    [InlineData(float.NaN, 0)]
+    [InlineData(100f / 255f, 100)]
+    public void QuantizeClampsAndRounds(float value, byte expected) => Assert.Equal(expected, RgbImage.Quantize(value));
+
+    private static bool AllChannelsEqual(RgbImage image)
+    {
+        for (int i = 0; i < image.Width * image.Height; i++)
+            if (image.Pixels[3 * i] != image.Pixels[3 * i + 1] || image.Pixels[3 * i] != image.Pixels[3 * i + 2])
+                return false;
+        return true;
+    }
+}
