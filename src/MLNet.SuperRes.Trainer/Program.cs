@@ -1,4 +1,5 @@
 using MLNet.SuperRes.Trainer.Commands;
+using MLNet.SuperRes.Trainer.Evaluation;
 
 const string usage = "usage: MLNet.SuperRes.Trainer (train | eval | export) [options]   (a verb alone prints its options)";
 if (args.Length == 0)
@@ -13,6 +14,8 @@ try
     {
         "train" when rest.Length == 0 => PrintUsage(TrainCommand.Usage),
         "train" => TrainCommand.Run(rest),
+        "eval" when rest.Length == 0 => PrintUsage(EvalCommand.Usage),
+        "eval" => EvalCommand.Run(rest, ModelResolvers.Open),
         _ => PrintUsage(usage),
     };
 }

@@ -15,8 +15,6 @@ public sealed record PatchBatch(long Iteration, float[] LowRes, float[] HighRes,
 /// </summary>
 public sealed class TrainingSet
 {
-    public static readonly string[] ImageExtensions = [".png", ".bmp", ".jpg", ".jpeg", ".webp"];
-
     public IReadOnlyList<TrainingPair> Pairs { get; }
     public int Scale { get; }
 
@@ -24,7 +22,7 @@ public sealed class TrainingSet
 
     public static IReadOnlyList<string> ImageFiles(string folder) =>
         Directory.EnumerateFiles(folder)
-            .Where(f => ImageExtensions.Contains(Path.GetExtension(f).ToLowerInvariant()))
+            .Where(f => RgbImage.SupportedExtensions.Contains(Path.GetExtension(f).ToLowerInvariant()))
             .OrderBy(f => f, StringComparer.Ordinal)
             .ToList();
 
@@ -35,7 +33,7 @@ public sealed class TrainingSet
     public static TrainingSet Load(IEnumerable<string> folders, int scale, int lrPatchSize, Action<string>? log = null)
     {
         var files = folders.SelectMany(ImageFiles).ToList();
-        if (files.Count == 0) throw new InvalidDataException($"No images ({string.Join(", ", ImageExtensions)}) in {string.Join(", ", folders)}.");
+        if (files.Count == 0) throw new InvalidDataException($"No images ({string.Join(", ", RgbImage.SupportedExtensions)}) in {string.Join(", ", folders)}.");
         var pairs = new TrainingPair?[files.Count];
         Parallel.For(0, files.Count, i =>
         {

@@ -1,5 +1,6 @@
 using MLNet.SuperRes.Trainer.Archs;
 using MLNet.SuperRes.Trainer.Data;
+using MLNet.SuperRes.Trainer.Evaluation;
 using static TorchSharp.torch;
 
 namespace MLNet.SuperRes.Trainer.Inference;
@@ -8,7 +9,7 @@ namespace MLNet.SuperRes.Trainer.Inference;
 /// Runs a TorchSharp HSPAN over an image of any size in overlapping tiles (the attention is
 /// quadratic in tile area), blending overlaps with linear ramps so no seam shows.
 /// </summary>
-public sealed class TiledUpscaler
+public sealed class TiledUpscaler : ISuperResolver
 {
     private readonly Hspan model;
     private readonly Device device;

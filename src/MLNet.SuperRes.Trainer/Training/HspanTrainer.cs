@@ -2,7 +2,7 @@ using System.Diagnostics;
 using MLNet.SuperRes.Trainer.Archs;
 using MLNet.SuperRes.Trainer.Checkpoints;
 using MLNet.SuperRes.Trainer.Data;
-using MLNet.SuperRes.Trainer.Metrics;
+using MLNet.SuperRes.Trainer.Evaluation;
 using MLNet.SuperRes.Trainer.Inference;
 using TorchSharp;
 using TorchSharp.Modules;
@@ -143,17 +143,8 @@ public sealed class HspanTrainer
 
     private double Validate(Hspan model, Device device)
     {
-        int scale = options.Model.Scale;
         var upscaler = new TiledUpscaler(model, device, options.ValTile, overlap: Math.Max(4, options.ValTile / 8));
-        var scores = new List<double>();
-        foreach (var file in TrainingSet.ImageFiles(options.ValFolder!))
-        {
-            var hr = RgbImage.Load(file).ModCrop(scale);
-            var lr = MatlabImresize.Resize(hr, 1.0 / scale);
-            var sr = RgbImage.FromPlanarFloat(upscaler.Upscale(lr), hr.Width, hr.Height);
-            scores.Add(Psnr.Compute(Luma.ScoringPlane(hr, hr.IsGreyscale), Luma.ScoringPlane(sr, hr.IsGreyscale), hr.Width, hr.Height, scale));
-        }
-        return scores.Average();
+        return new Evaluator(upscaler).EvaluateFolder(options.ValFolder!, "validation", selfEnsemble: false).Mean.Psnr;
     }
 
     /// <summary>Fine-tuning start: every tensor that fits is copied; the upsampler may differ (e.g. x4 from x2).</summary>

@@ -1,0 +1,17 @@
+using MLNet.SuperRes.Trainer.Checkpoints;
+using MLNet.SuperRes.Trainer.Inference;
+using static TorchSharp.torch;
+
+namespace MLNet.SuperRes.Trainer.Evaluation;
+
+/// <summary>Opens what <c>eval --model</c> names: a checkpoint (.pt, .safetensors, or a training folder).</summary>
+public static class ModelResolvers
+{
+    public static ISuperResolver Open(string model, int scale)
+    {
+        var path = Directory.Exists(model) ? Path.Combine(model, "latest", "model.safetensors") : model;
+        if (!File.Exists(path)) throw new FileNotFoundException($"Model '{model}' does not exist.", model);
+        var network = HspanCheckpoint.Load(path);
+        return new TiledUpscaler(network, CPU);
+    }
+}
