@@ -2,8 +2,9 @@ namespace MLNet.SuperRes.Engine;
 
 /// <summary>
 /// Where the tiles go along one axis of an image, and how their outputs are blended. Tiles are spread
-/// evenly so that every pair of neighbours shares at least the requested overlap; in a shared band the
-/// weight of each tile ramps linearly from ~0 at its edge to 1, so the outputs cross-fade and no seam shows.
+/// evenly so that every pair of neighbours shares at least the requested overlap. In a shared band the
+/// outputs cross-fade linearly, so no seam shows; the outer quarter of the band, where a tile's output
+/// suffers from the zero padding at its edge, gets no weight from that tile at all.
 /// </summary>
 internal sealed class TileLayout
 {
@@ -77,7 +78,16 @@ internal sealed class TileLayout
         return weights;
     }
 
-    /// <summary>Linear ramp from 0 to 1 over <paramref name="length"/> pixels; 1 where there is no neighbour.</summary>
-    private static float Ramp(float distanceFromEdge, int length) =>
-        length == 0 ? 1f : MathF.Min(1f, distanceFromEdge / length);
+    /// <summary>
+    /// Weight at a distance from the tile's edge, for a band of <paramref name="length"/> pixels shared with a
+    /// neighbour: 0 over the outer quarter, rising linearly to 1 at the inner quarter; 1 where there is no
+    /// neighbour. The neighbour's weight mirrors it, so the two add up to 1 across the band.
+    /// </summary>
+    private static float Ramp(float distanceFromEdge, int length)
+    {
+        if (length == 0)
+            return 1f;
+        float margin = length / 4;
+        return Math.Clamp((distanceFromEdge - margin) / (length - 2 * margin), 0f, 1f);
+    }
 }
