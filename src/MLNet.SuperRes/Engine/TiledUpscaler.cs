@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Numerics;
 using Microsoft.ML.Data;
 
 namespace MLNet.SuperRes.Engine;
@@ -167,12 +168,27 @@ internal sealed class TiledUpscaler
         for (int c = 0; c < 3; c++)
             for (int y = 0; y < tileHeight; y++)
             {
-                float rowWeight = rowWeights[y];
                 ReadOnlySpan<float> source = tile.AsSpan((c * tileHeight + y) * tileWidth, tileWidth);
                 Span<float> target = strip.AsSpan((c * stripHeight + y) * stripWidth + left, tileWidth);
-                for (int x = 0; x < source.Length; x++)
-                    target[x] += source[x] * rowWeight * columnWeights[x];
+                MultiplyAdd(source, columnWeights, rowWeights[y], target);
             }
+    }
+
+    /// <summary>target[i] += source[i] * weights[i] * factor.</summary>
+    private static void MultiplyAdd(ReadOnlySpan<float> source, ReadOnlySpan<float> weights, float factor, Span<float> target)
+    {
+        int i = 0;
+        if (Vector.IsHardwareAccelerated)
+        {
+            var scale = new Vector<float>(factor);
+            for (; i <= source.Length - Vector<float>.Count; i += Vector<float>.Count)
+            {
+                var sum = new Vector<float>(target[i..]) + new Vector<float>(source[i..]) * new Vector<float>(weights[i..]) * scale;
+                sum.CopyTo(target[i..]);
+            }
+        }
+        for (; i < source.Length; i++)
+            target[i] += source[i] * weights[i] * factor;
     }
 
     /// <summary>
@@ -182,30 +198,58 @@ internal sealed class TiledUpscaler
     private static void WriteRows(float[] strip, int stripHeight, int stripTop, int end, int width, float[] rowTotals, float[] columnTotals,
         bool greyscale, byte[]? alpha, ChannelOffsets channels, byte[] output)
     {
-        for (int y = stripTop; y < end; y++)
+        float[] inverseColumnTotals = ArrayPool<float>.Shared.Rent(width);
+        float[] normalized = ArrayPool<float>.Shared.Rent(3 * width);
+        try
         {
-            int local = y - stripTop;
-            ReadOnlySpan<float> red = strip.AsSpan((0 * stripHeight + local) * width, width);
-            ReadOnlySpan<float> green = strip.AsSpan((1 * stripHeight + local) * width, width);
-            ReadOnlySpan<float> blue = strip.AsSpan((2 * stripHeight + local) * width, width);
-            Span<byte> target = output.AsSpan((int)((long)y * width * 4), width * 4);
-            float rowTotal = rowTotals[y];
             for (int x = 0; x < width; x++)
+                inverseColumnTotals[x] = 1f / columnTotals[x];
+            for (int y = stripTop; y < end; y++)
             {
-                float inverse = 1f / (rowTotal * columnTotals[x]);
-                float r = Math.Clamp(red[x] * inverse, 0f, 1f);
-                float g = Math.Clamp(green[x] * inverse, 0f, 1f);
-                float b = Math.Clamp(blue[x] * inverse, 0f, 1f);
-                if (greyscale)
-                    r = g = b = (r + g + b) * (1f / 3f);
-                float a = alpha is null ? 255f : alpha[(long)y * width + x];
-                Span<byte> p = target.Slice(x * 4, 4);
-                p[channels.R] = (byte)MathF.Round(r * a);
-                p[channels.G] = (byte)MathF.Round(g * a);
-                p[channels.B] = (byte)MathF.Round(b * a);
-                p[channels.A] = (byte)a;
+                int local = y - stripTop;
+                float inverseRowTotal = 1f / rowTotals[y];
+                for (int c = 0; c < 3; c++)
+                    Normalize(strip.AsSpan((c * stripHeight + local) * width, width), inverseColumnTotals, inverseRowTotal,
+                        normalized.AsSpan(c * width, width));
+                Span<float> red = normalized.AsSpan(0, width), green = normalized.AsSpan(width, width), blue = normalized.AsSpan(2 * width, width);
+                Span<byte> target = output.AsSpan((int)((long)y * width * 4), width * 4);
+                ReadOnlySpan<byte> alphaRow = alpha is null ? default : alpha.AsSpan((int)((long)y * width), width);
+                for (int x = 0; x < width; x++)
+                {
+                    float r = red[x], g = green[x], b = blue[x];
+                    if (greyscale)
+                        r = g = b = (r + g + b) * (1f / 3f);
+                    float a = alpha is null ? 255f : alphaRow[x];
+                    Span<byte> pixel = target.Slice(x * 4, 4);
+                    pixel[channels.R] = (byte)(r * a + 0.5f);
+                    pixel[channels.G] = (byte)(g * a + 0.5f);
+                    pixel[channels.B] = (byte)(b * a + 0.5f);
+                    pixel[channels.A] = (byte)a;
+                }
             }
         }
+        finally
+        {
+            ArrayPool<float>.Shared.Return(inverseColumnTotals);
+            ArrayPool<float>.Shared.Return(normalized);
+        }
+    }
+
+    /// <summary>destination[i] = clamp(sum[i] * inverseColumnTotals[i] * inverseRowTotal, 0, 1).</summary>
+    private static void Normalize(ReadOnlySpan<float> sum, ReadOnlySpan<float> inverseColumnTotals, float inverseRowTotal, Span<float> destination)
+    {
+        int i = 0;
+        if (Vector.IsHardwareAccelerated)
+        {
+            var rowFactor = new Vector<float>(inverseRowTotal);
+            for (; i <= sum.Length - Vector<float>.Count; i += Vector<float>.Count)
+            {
+                var value = new Vector<float>(sum[i..]) * new Vector<float>(inverseColumnTotals[i..]) * rowFactor;
+                Vector.Min(Vector.Max(value, Vector<float>.Zero), Vector<float>.One).CopyTo(destination[i..]);
+            }
+        }
+        for (; i < sum.Length; i++)
+            destination[i] = Math.Clamp(sum[i] * inverseColumnTotals[i] * inverseRowTotal, 0f, 1f);
     }
 }
 

@@ -91,6 +91,55 @@ public static class TestOnnxModels
     }
 
     /// <summary>
+    /// A plain deep convolutional upscaler (EDSR-baseline shape with random weights): a 3x3 head to
+    /// <paramref name="features"/> channels, <paramref name="layers"/> 3x3 conv + ReLU, a 3x3 tail to 3s²
+    /// channels, DepthToSpace, plus the nearest-upscaled input as a global skip. Its cost per pixel is that
+    /// of a real super-resolution network, which is what benchmarks need.
+    /// </summary>
+    public static byte[] DeepConvUpscaler(int scale, int features = 64, int layers = 16, int seed = 1)
+    {
+        var random = new Random(seed);
+        float[] Weights(int outChannels, int inChannels, float gain)
+        {
+            float std = gain * MathF.Sqrt(2f / (9 * inChannels));
+            var w = new float[outChannels * inChannels * 9];
+            for (int i = 0; i < w.Length; i++)
+            {
+                // Box-Muller normal sample.
+                double u1 = 1 - random.NextDouble(), u2 = random.NextDouble();
+                w[i] = std * (float)(Math.Sqrt(-2 * Math.Log(u1)) * Math.Cos(2 * Math.PI * u2));
+            }
+            return w;
+        }
+
+        var graph = new GraphProto { Name = $"deep_conv_x{scale}" };
+        AttributeProto[] Conv3x3() => [IntsAttribute("pads", 1, 1, 1, 1), IntsAttribute("kernel_shape", 3, 3)];
+        graph.Initializer.Add(FloatTensor("head_weight", [features, 3, 3, 3], Weights(features, 3, 1f)));
+        graph.Node.Add(Node("Conv", ["input", "head_weight"], ["body_0"], Conv3x3()));
+        for (int i = 0; i < layers; i++)
+        {
+            graph.Initializer.Add(FloatTensor($"body_weight_{i}", [features, features, 3, 3], Weights(features, features, 0.5f)));
+            graph.Node.Add(Node("Conv", [$"body_{i}", $"body_weight_{i}"], [$"body_conv_{i}"], Conv3x3()));
+            graph.Node.Add(Node("Relu", [$"body_conv_{i}"], [$"body_{i + 1}"]));
+        }
+        graph.Initializer.Add(FloatTensor("tail_weight", [3 * scale * scale, features, 3, 3], Weights(3 * scale * scale, features, 0.05f)));
+        graph.Node.Add(Node("Conv", [$"body_{layers}", "tail_weight"], ["tail"], Conv3x3()));
+        graph.Node.Add(Node("DepthToSpace", ["tail"], ["residual"], IntAttribute("blocksize", scale), StringAttribute("mode", "CRD")));
+        graph.Initializer.Add(FloatTensor("scales", [4], [1f, 1f, scale, scale]));
+        graph.Node.Add(Node("Resize", ["input", "", "scales"], ["upscaled"], StringAttribute("mode", "nearest"),
+            StringAttribute("coordinate_transformation_mode", "asymmetric"), StringAttribute("nearest_mode", "floor")));
+        graph.Node.Add(Node("Add", ["upscaled", "residual"], ["output"]));
+        graph.Input.Add(ImageTensor("input", 3, "N", "H", "W"));
+        graph.Output.Add(ImageTensor("output", 3, "N", "sH", "sW"));
+        return Serialize(graph, new Dictionary<string, string>
+        {
+            ["architecture"] = "test-deep-conv",
+            ["scale"] = scale.ToString(),
+            ["input_color_order"] = "RGB",
+        });
+    }
+
+    /// <summary>
     /// A nearest-neighbour x<paramref name="scale"/> model whose signature departs from the contract:
     /// input/output names, channel count or fixed spatial size as given.
     /// </summary>
