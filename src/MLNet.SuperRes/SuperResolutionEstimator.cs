@@ -62,6 +62,6 @@ public sealed class SuperResolutionEstimator : IEstimator<SuperResolutionTransfo
     {
         SchemaShape.Column.VectorKind.Vector => $"Vector<{column.ItemType}>",
         SchemaShape.Column.VectorKind.VariableVector => $"VarVector<{column.ItemType}>",
-        _ => column.ItemType.ToString(),
+        _ => column.ItemType.ToString() ?? "",
     };
 }

@@ -141,7 +141,7 @@ public sealed class SuperResolvePipelineTests : IDisposable
     }
 
     [Fact]
-    public void ManyThreads_PredictionEnginesAndCursors_GiveIdenticalPixels()
+    public async Task ManyThreads_PredictionEnginesAndCursors_GiveIdenticalPixels()
     {
         var pipeline = _mlContext.Transforms.LoadImages("Image", TestImages.Set5Folder, "Path")
             .Append(_mlContext.Transforms.SuperResolve(Options()));
@@ -179,7 +179,7 @@ public sealed class SuperResolvePipelineTests : IDisposable
             return results.ToArray();
         })).ToArray();
 
-        Task.WaitAll([.. fromEngines, .. fromCursors]);
+        await Task.WhenAll([.. fromEngines, .. fromCursors]);
         int compared = 0;
         foreach (var (name, pixels) in fromEngines.SelectMany(t => t.Result).Concat(fromCursors.SelectMany(t => t.Result)))
         {
