@@ -3,6 +3,10 @@ using MLNet.SuperRes;
 namespace Microsoft.ML;
 
 /// <summary>Super-resolution in ML.NET pipelines.</summary>
+/// <remarks>
+/// The network runs in ONNX Runtime: an application references one of its native packages,
+/// Microsoft.ML.OnnxRuntime (CPU) or Microsoft.ML.OnnxRuntime.Gpu (CUDA).
+/// </remarks>
 public static class SuperResolutionCatalog
 {
     /// <summary>

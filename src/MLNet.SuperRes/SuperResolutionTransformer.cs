@@ -14,6 +14,7 @@ namespace MLNet.SuperRes;
 /// Saving with <c>mlContext.Model.Save</c> embeds the ONNX model in the file. To load it, first call
 /// <c>mlContext.ComponentCatalog.RegisterAssembly(typeof(SuperResolutionTransformer).Assembly)</c>; the
 /// loaded pipeline computes the same pixels (it runs on the execution provider saved with it).
+/// As for every ML.NET model, a PredictionEngine made from this transformer disposes it when the engine is disposed.
 /// </remarks>
 public sealed class SuperResolutionTransformer : ITransformer, IDisposable
 {
