@@ -135,27 +135,22 @@ internal sealed class TiledUpscaler
         int top, int left, int height, int tileWidth, float[] destination)
     {
         int plane = height * tileWidth;
+        Span<float> red = destination.AsSpan(0, plane), green = destination.AsSpan(plane, plane), blue = destination.AsSpan(2 * plane, plane);
         for (int y = 0; y < height; y++)
         {
             ReadOnlySpan<byte> row = pixels.Slice(((top + y) * width + left) * 4, tileWidth * 4);
             int o = y * tileWidth;
-            for (int x = 0; x < tileWidth; x++, o++)
+            for (int x = 0, p = 0; x < tileWidth; x++, o++, p += 4)
             {
-                ReadOnlySpan<byte> p = row.Slice(x * 4, 4);
+                float inverse = 1f / 255f;
                 if (hasAlpha)
                 {
-                    byte a = p[channels.A];
-                    float inverse = a == 0 ? 0f : 1f / a;
-                    destination[o] = MathF.Min(1f, p[channels.R] * inverse);
-                    destination[plane + o] = MathF.Min(1f, p[channels.G] * inverse);
-                    destination[2 * plane + o] = MathF.Min(1f, p[channels.B] * inverse);
+                    byte a = row[p + channels.A];
+                    inverse = a == 0 ? 0f : 1f / a;
                 }
-                else
-                {
-                    destination[o] = p[channels.R] * (1f / 255f);
-                    destination[plane + o] = p[channels.G] * (1f / 255f);
-                    destination[2 * plane + o] = p[channels.B] * (1f / 255f);
-                }
+                red[o] = MathF.Min(1f, row[p + channels.R] * inverse);
+                green[o] = MathF.Min(1f, row[p + channels.G] * inverse);
+                blue[o] = MathF.Min(1f, row[p + channels.B] * inverse);
             }
         }
     }
