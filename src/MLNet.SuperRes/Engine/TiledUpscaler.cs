@@ -131,7 +131,7 @@ internal sealed class TiledUpscaler
     }
 
     /// <summary>Reads a tile as planar RGB in [0, 1], undoing the alpha premultiplication.</summary>
-    private static void ReadTile(ReadOnlySpan<byte> pixels, int width, ChannelOffsets channels, bool hasAlpha,
+    internal static void ReadTile(ReadOnlySpan<byte> pixels, int width, ChannelOffsets channels, bool hasAlpha,
         int top, int left, int height, int tileWidth, float[] destination)
     {
         int plane = height * tileWidth;
@@ -156,7 +156,7 @@ internal sealed class TiledUpscaler
     }
 
     /// <summary>Adds a planar tile output, weighted by its separable blend ramps, into the strip.</summary>
-    private static void AddWeighted(float[] tile, int tileHeight, int tileWidth, float[] rowWeights, float[] columnWeights,
+    internal static void AddWeighted(float[] tile, int tileHeight, int tileWidth, float[] rowWeights, float[] columnWeights,
         float[] strip, int stripWidth, int left)
     {
         int stripHeight = tileHeight;
@@ -190,7 +190,7 @@ internal sealed class TiledUpscaler
     /// Normalizes the finished output rows [<paramref name="stripTop"/>, <paramref name="end"/>) of a strip
     /// and writes them as bytes.
     /// </summary>
-    private static void WriteRows(float[] strip, int stripHeight, int stripTop, int end, int width, float[] rowTotals, float[] columnTotals,
+    internal static void WriteRows(float[] strip, int stripHeight, int stripTop, int end, int width, float[] rowTotals, float[] columnTotals,
         bool greyscale, byte[]? alpha, ChannelOffsets channels, byte[] output)
     {
         float[] inverseColumnTotals = ArrayPool<float>.Shared.Rent(width);
