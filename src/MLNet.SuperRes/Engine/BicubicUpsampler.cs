@@ -1,0 +1,75 @@
+namespace MLNet.SuperRes.Engine;
+
+/// <summary>
+/// Plain bicubic upscaling by an integer factor (Keys kernel, a = -0.5, pixel centres aligned, edges
+/// replicated), used for the alpha channel, which does not go through the network.
+/// </summary>
+internal static class BicubicUpsampler
+{
+    /// <summary>
+    /// Upscales one 8-bit channel read from interleaved pixels (<paramref name="pixelStride"/> bytes per
+    /// pixel, channel at <paramref name="channelOffset"/>), returning scale·height rows of scale·width bytes.
+    /// </summary>
+    public static byte[] UpscaleChannel(ReadOnlySpan<byte> pixels, int width, int height, int pixelStride, int channelOffset, int scale)
+    {
+        int outWidth = width * scale, outHeight = height * scale;
+        var (xIndex, xWeight) = Taps(width, scale);
+        var (yIndex, yWeight) = Taps(height, scale);
+
+        var rows = new float[height * outWidth];
+        for (int y = 0; y < height; y++)
+        {
+            ReadOnlySpan<byte> row = pixels.Slice(y * width * pixelStride, width * pixelStride);
+            Span<float> dst = rows.AsSpan(y * outWidth, outWidth);
+            for (int x = 0; x < outWidth; x++)
+            {
+                float sum = 0;
+                for (int k = 0; k < 4; k++)
+                    sum += xWeight[x * 4 + k] * row[xIndex[x * 4 + k] * pixelStride + channelOffset];
+                dst[x] = sum;
+            }
+        }
+
+        var result = new byte[outWidth * outHeight];
+        for (int y = 0; y < outHeight; y++)
+        {
+            Span<byte> dst = result.AsSpan(y * outWidth, outWidth);
+            for (int x = 0; x < outWidth; x++)
+            {
+                float sum = 0;
+                for (int k = 0; k < 4; k++)
+                    sum += yWeight[y * 4 + k] * rows[yIndex[y * 4 + k] * outWidth + x];
+                dst[x] = (byte)Math.Clamp(MathF.Round(sum), 0f, 255f);
+            }
+        }
+        return result;
+    }
+
+    /// <summary>For each output position, the 4 source indices (clamped) and their weights.</summary>
+    private static (int[] Index, float[] Weight) Taps(int length, int scale)
+    {
+        int outLength = length * scale;
+        var index = new int[outLength * 4];
+        var weight = new float[outLength * 4];
+        for (int o = 0; o < outLength; o++)
+        {
+            double source = (o + 0.5) / scale - 0.5;
+            int first = (int)Math.Floor(source) - 1;
+            for (int k = 0; k < 4; k++)
+            {
+                index[o * 4 + k] = Math.Clamp(first + k, 0, length - 1);
+                weight[o * 4 + k] = (float)Keys(source - (first + k));
+            }
+        }
+        return (index, weight);
+    }
+
+    private static double Keys(double t)
+    {
+        const double a = -0.5;
+        t = Math.Abs(t);
+        return t <= 1 ? ((a + 2) * t - (a + 3)) * t * t + 1
+            : t < 2 ? ((a * t - 5 * a) * t + 8 * a) * t - 4 * a
+            : 0;
+    }
+}

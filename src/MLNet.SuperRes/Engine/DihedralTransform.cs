@@ -1,0 +1,63 @@
+namespace MLNet.SuperRes.Engine;
+
+/// <summary>
+/// The 8 flips and rotations of a planar RGB image used by the geometric self-ensemble. Transform
+/// <c>k</c> transposes when bit 2 is set, then mirrors rows (bit 1) and columns (bit 0).
+/// </summary>
+internal static class DihedralTransform
+{
+    public const int Count = 8;
+
+    /// <summary>Size of the image after transform <paramref name="k"/>.</summary>
+    public static (int Height, int Width) TransformedSize(int k, int height, int width) =>
+        Transposes(k) ? (width, height) : (height, width);
+
+    /// <summary>Writes transform <paramref name="k"/> of the planar image <paramref name="source"/> into <paramref name="destination"/>.</summary>
+    public static void Apply(int k, ReadOnlySpan<float> source, int height, int width, Span<float> destination)
+    {
+        var (tHeight, tWidth) = TransformedSize(k, height, width);
+        int plane = height * width;
+        for (int c = 0; c < 3; c++)
+        {
+            ReadOnlySpan<float> src = source.Slice(c * plane, plane);
+            Span<float> dst = destination.Slice(c * plane, plane);
+            for (int y = 0; y < tHeight; y++)
+                for (int x = 0; x < tWidth; x++)
+                {
+                    var (sy, sx) = SourceOf(k, y, x, tHeight, tWidth);
+                    dst[y * tWidth + x] = src[sy * width + sx];
+                }
+        }
+    }
+
+    /// <summary>
+    /// Adds the network output for transform <paramref name="k"/> (of size TransformedSize(k, height, width))
+    /// back in the original orientation, into <paramref name="accumulator"/> of <paramref name="height"/> × <paramref name="width"/>.
+    /// </summary>
+    public static void AccumulateInverse(int k, ReadOnlySpan<float> transformed, int height, int width, Span<float> accumulator)
+    {
+        var (tHeight, tWidth) = TransformedSize(k, height, width);
+        int plane = height * width;
+        for (int c = 0; c < 3; c++)
+        {
+            ReadOnlySpan<float> src = transformed.Slice(c * plane, plane);
+            Span<float> dst = accumulator.Slice(c * plane, plane);
+            for (int y = 0; y < tHeight; y++)
+                for (int x = 0; x < tWidth; x++)
+                {
+                    var (oy, ox) = SourceOf(k, y, x, tHeight, tWidth);
+                    dst[oy * width + ox] += src[y * tWidth + x];
+                }
+        }
+    }
+
+    private static bool Transposes(int k) => (k & 4) != 0;
+
+    /// <summary>The pixel of the original image that lands at (y, x) of its transform k.</summary>
+    private static (int Y, int X) SourceOf(int k, int y, int x, int tHeight, int tWidth)
+    {
+        int a = (k & 2) != 0 ? tHeight - 1 - y : y;
+        int b = (k & 1) != 0 ? tWidth - 1 - x : x;
+        return Transposes(k) ? (b, a) : (a, b);
+    }
+}

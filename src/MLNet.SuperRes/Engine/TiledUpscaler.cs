@@ -1,0 +1,275 @@
+using System.Buffers;
+using System.Numerics;
+using Microsoft.ML.Data;
+
+namespace MLNet.SuperRes.Engine;
+
+/// <summary>
+/// Upscales 32-bit pixels with a <see cref="SuperResolutionSession"/>: cuts the image into overlapping
+/// tiles, runs each (optionally as a self-ensemble), blends the outputs one strip of tiles at a time (so
+/// the float buffers stay a few tile-rows high whatever the image size), and handles alpha and greyscale.
+/// Stateless apart from the session, hence thread-safe.
+/// </summary>
+internal sealed class TiledUpscaler
+{
+    private readonly SuperResolutionSession _session;
+
+    public TiledUpscaler(SuperResolutionSession session, int tileSize, int tileOverlap, bool selfEnsemble)
+    {
+        _session = session;
+        TileSize = tileSize;
+        TileOverlap = tileOverlap;
+        SelfEnsemble = selfEnsemble;
+    }
+
+    public int Scale => _session.Scale;
+
+    public int TileSize { get; }
+
+    public int TileOverlap { get; }
+
+    public bool SelfEnsemble { get; }
+
+    /// <summary>
+    /// Upscales <paramref name="pixels"/> (<paramref name="width"/> × <paramref name="height"/>, Bgra32 or
+    /// Rgba32, alpha premultiplied as MLImage stores it) into a new buffer of the same format.
+    /// </summary>
+    public byte[] Upscale(ReadOnlySpan<byte> pixels, int width, int height, MLPixelFormat format)
+    {
+        int scale = Scale;
+        var channels = ChannelOffsets.Of(format);
+        var content = ContentAnalysis.Of(pixels, channels);
+        var rows = TileLayout.Create(height, TileSize, TileOverlap, scale);
+        var columns = TileLayout.Create(width, TileSize, TileOverlap, scale);
+        int outWidth = width * scale, outHeight = height * scale;
+        var output = new byte[(long)outWidth * outHeight * 4];
+
+        byte[]? alpha = content.HasAlpha
+            ? BicubicUpsampler.UpscaleChannel(pixels, width, height, 4, channels.A, scale)
+            : null;
+
+        int tileHeight = rows.TileLength, tileWidth = columns.TileLength;
+        int tileInputLength = 3 * tileHeight * tileWidth;
+        int tileOutputLength = tileInputLength * scale * scale;
+        int stripHeight = tileHeight * scale;
+        int stripLength = 3 * stripHeight * outWidth;
+
+        float[] tileInput = ArrayPool<float>.Shared.Rent(tileInputLength);
+        float[] tileOutput = ArrayPool<float>.Shared.Rent(tileOutputLength);
+        float[] strip = ArrayPool<float>.Shared.Rent(stripLength);
+        float[] nextStrip = ArrayPool<float>.Shared.Rent(stripLength);
+        try
+        {
+            Array.Clear(strip, 0, stripLength);
+            for (int i = 0; i < rows.Starts.Length; i++)
+            {
+                int stripTop = rows.Starts[i] * scale;
+                for (int j = 0; j < columns.Starts.Length; j++)
+                {
+                    ReadTile(pixels, width, channels, content.HasAlpha, rows.Starts[i], columns.Starts[j], tileHeight, tileWidth, tileInput);
+                    RunTile(tileInput.AsMemory(0, tileInputLength), tileHeight, tileWidth, tileOutput.AsMemory(0, tileOutputLength));
+                    AddWeighted(tileOutput, stripHeight, tileWidth * scale, rows.Weights[i], columns.Weights[j],
+                        strip, outWidth, columns.Starts[j] * scale);
+                }
+
+                int finishedEnd = i + 1 < rows.Starts.Length ? rows.Starts[i + 1] * scale : outHeight;
+                WriteRows(strip, stripHeight, stripTop, finishedEnd, outWidth, rows.TotalWeight, columns.TotalWeight,
+                    content.IsGreyscale, alpha, channels, output);
+
+                if (i + 1 < rows.Starts.Length)
+                {
+                    int carriedRows = stripTop + stripHeight - finishedEnd;
+                    Array.Clear(nextStrip, 0, stripLength);
+                    for (int c = 0; c < 3; c++)
+                        Array.Copy(strip, (c * stripHeight + finishedEnd - stripTop) * outWidth,
+                            nextStrip, c * stripHeight * outWidth, carriedRows * outWidth);
+                    (strip, nextStrip) = (nextStrip, strip);
+                }
+            }
+        }
+        finally
+        {
+            ArrayPool<float>.Shared.Return(tileInput);
+            ArrayPool<float>.Shared.Return(tileOutput);
+            ArrayPool<float>.Shared.Return(strip);
+            ArrayPool<float>.Shared.Return(nextStrip);
+        }
+        return output;
+    }
+
+    /// <summary>Runs the network on one planar RGB tile, averaging the 8 transforms when self-ensembling.</summary>
+    private void RunTile(Memory<float> input, int height, int width, Memory<float> output)
+    {
+        if (!SelfEnsemble)
+        {
+            _session.Run(input, height, width, output);
+            return;
+        }
+
+        float[] transformed = ArrayPool<float>.Shared.Rent(input.Length);
+        float[] transformedOutput = ArrayPool<float>.Shared.Rent(output.Length);
+        try
+        {
+            Span<float> sum = output.Span;
+            sum.Clear();
+            int scale = Scale;
+            for (int k = 0; k < DihedralTransform.Count; k++)
+            {
+                var (tHeight, tWidth) = DihedralTransform.TransformedSize(k, height, width);
+                DihedralTransform.Apply(k, input.Span, height, width, transformed);
+                _session.Run(transformed.AsMemory(0, input.Length), tHeight, tWidth, transformedOutput.AsMemory(0, output.Length));
+                DihedralTransform.AccumulateInverse(k, transformedOutput.AsSpan(0, output.Length), height * scale, width * scale, sum);
+            }
+            foreach (ref float value in sum)
+                value *= 1f / DihedralTransform.Count;
+        }
+        finally
+        {
+            ArrayPool<float>.Shared.Return(transformed);
+            ArrayPool<float>.Shared.Return(transformedOutput);
+        }
+    }
+
+    /// <summary>Reads a tile as planar RGB in [0, 1], undoing the alpha premultiplication.</summary>
+    internal static void ReadTile(ReadOnlySpan<byte> pixels, int width, ChannelOffsets channels, bool hasAlpha,
+        int top, int left, int height, int tileWidth, float[] destination)
+    {
+        int plane = height * tileWidth;
+        Span<float> red = destination.AsSpan(0, plane), green = destination.AsSpan(plane, plane), blue = destination.AsSpan(2 * plane, plane);
+        for (int y = 0; y < height; y++)
+        {
+            ReadOnlySpan<byte> row = pixels.Slice(((top + y) * width + left) * 4, tileWidth * 4);
+            int o = y * tileWidth;
+            for (int x = 0, p = 0; x < tileWidth; x++, o++, p += 4)
+            {
+                float inverse = 1f / 255f;
+                if (hasAlpha)
+                {
+                    byte a = row[p + channels.A];
+                    inverse = a == 0 ? 0f : 1f / a;
+                }
+                red[o] = MathF.Min(1f, row[p + channels.R] * inverse);
+                green[o] = MathF.Min(1f, row[p + channels.G] * inverse);
+                blue[o] = MathF.Min(1f, row[p + channels.B] * inverse);
+            }
+        }
+    }
+
+    /// <summary>Adds a planar tile output, weighted by its separable blend ramps, into the strip.</summary>
+    internal static void AddWeighted(float[] tile, int tileHeight, int tileWidth, float[] rowWeights, float[] columnWeights,
+        float[] strip, int stripWidth, int left)
+    {
+        int stripHeight = tileHeight;
+        for (int c = 0; c < 3; c++)
+            for (int y = 0; y < tileHeight; y++)
+            {
+                ReadOnlySpan<float> source = tile.AsSpan((c * tileHeight + y) * tileWidth, tileWidth);
+                Span<float> target = strip.AsSpan((c * stripHeight + y) * stripWidth + left, tileWidth);
+                MultiplyAdd(source, columnWeights, rowWeights[y], target);
+            }
+    }
+
+    /// <summary>target[i] += source[i] * weights[i] * factor.</summary>
+    private static void MultiplyAdd(ReadOnlySpan<float> source, ReadOnlySpan<float> weights, float factor, Span<float> target)
+    {
+        int i = 0;
+        if (Vector.IsHardwareAccelerated)
+        {
+            var scale = new Vector<float>(factor);
+            for (; i <= source.Length - Vector<float>.Count; i += Vector<float>.Count)
+            {
+                var sum = new Vector<float>(target[i..]) + new Vector<float>(source[i..]) * new Vector<float>(weights[i..]) * scale;
+                sum.CopyTo(target[i..]);
+            }
+        }
+        for (; i < source.Length; i++)
+            target[i] += source[i] * weights[i] * factor;
+    }
+
+    /// <summary>
+    /// Normalizes the finished output rows [<paramref name="stripTop"/>, <paramref name="end"/>) of a strip
+    /// and writes them as bytes.
+    /// </summary>
+    internal static void WriteRows(float[] strip, int stripHeight, int stripTop, int end, int width, float[] rowTotals, float[] columnTotals,
+        bool greyscale, byte[]? alpha, ChannelOffsets channels, byte[] output)
+    {
+        float[] inverseColumnTotals = ArrayPool<float>.Shared.Rent(width);
+        float[] normalized = ArrayPool<float>.Shared.Rent(3 * width);
+        try
+        {
+            for (int x = 0; x < width; x++)
+                inverseColumnTotals[x] = 1f / columnTotals[x];
+            for (int y = stripTop; y < end; y++)
+            {
+                int local = y - stripTop;
+                float inverseRowTotal = 1f / rowTotals[y];
+                for (int c = 0; c < 3; c++)
+                    Normalize(strip.AsSpan((c * stripHeight + local) * width, width), inverseColumnTotals, inverseRowTotal,
+                        normalized.AsSpan(c * width, width));
+                Span<float> red = normalized.AsSpan(0, width), green = normalized.AsSpan(width, width), blue = normalized.AsSpan(2 * width, width);
+                Span<byte> target = output.AsSpan((int)((long)y * width * 4), width * 4);
+                ReadOnlySpan<byte> alphaRow = alpha is null ? default : alpha.AsSpan((int)((long)y * width), width);
+                for (int x = 0; x < width; x++)
+                {
+                    float r = red[x], g = green[x], b = blue[x];
+                    if (greyscale)
+                        r = g = b = (r + g + b) * (1f / 3f);
+                    float a = alpha is null ? 255f : alphaRow[x];
+                    Span<byte> pixel = target.Slice(x * 4, 4);
+                    pixel[channels.R] = (byte)(r * a + 0.5f);
+                    pixel[channels.G] = (byte)(g * a + 0.5f);
+                    pixel[channels.B] = (byte)(b * a + 0.5f);
+                    pixel[channels.A] = (byte)a;
+                }
+            }
+        }
+        finally
+        {
+            ArrayPool<float>.Shared.Return(inverseColumnTotals);
+            ArrayPool<float>.Shared.Return(normalized);
+        }
+    }
+
+    /// <summary>destination[i] = clamp(sum[i] * inverseColumnTotals[i] * inverseRowTotal, 0, 1).</summary>
+    private static void Normalize(ReadOnlySpan<float> sum, ReadOnlySpan<float> inverseColumnTotals, float inverseRowTotal, Span<float> destination)
+    {
+        int i = 0;
+        if (Vector.IsHardwareAccelerated)
+        {
+            var rowFactor = new Vector<float>(inverseRowTotal);
+            for (; i <= sum.Length - Vector<float>.Count; i += Vector<float>.Count)
+            {
+                var value = new Vector<float>(sum[i..]) * new Vector<float>(inverseColumnTotals[i..]) * rowFactor;
+                Vector.Min(Vector.Max(value, Vector<float>.Zero), Vector<float>.One).CopyTo(destination[i..]);
+            }
+        }
+        for (; i < sum.Length; i++)
+            destination[i] = Math.Clamp(sum[i] * inverseColumnTotals[i] * inverseRowTotal, 0f, 1f);
+    }
+}
+
+/// <summary>Byte offsets of the channels inside a 32-bit pixel.</summary>
+internal readonly record struct ChannelOffsets(int R, int G, int B, int A)
+{
+    public static ChannelOffsets Of(MLPixelFormat format) => format switch
+    {
+        MLPixelFormat.Bgra32 => new(2, 1, 0, 3),
+        MLPixelFormat.Rgba32 => new(0, 1, 2, 3),
+        _ => throw new ArgumentException($"Unsupported pixel format {format}; expected Bgra32 or Rgba32.", nameof(format)),
+    };
+}
+
+/// <summary>What the upscaler must preserve: transparency, and colourless (R = G = B) content.</summary>
+internal readonly record struct ContentAnalysis(bool HasAlpha, bool IsGreyscale)
+{
+    public static ContentAnalysis Of(ReadOnlySpan<byte> pixels, ChannelOffsets channels)
+    {
+        bool hasAlpha = false, greyscale = true;
+        for (int i = 0; i < pixels.Length; i += 4)
+        {
+            hasAlpha |= pixels[i + channels.A] != 255;
+            greyscale &= pixels[i] == pixels[i + 1] && pixels[i + 1] == pixels[i + 2];
+        }
+        return new ContentAnalysis(hasAlpha, greyscale);
+    }
+}

@@ -1,0 +1,4 @@
+using System.Runtime.CompilerServices;
+
+[assembly: InternalsVisibleTo("MLNet.SuperRes.Tests")]
+[assembly: InternalsVisibleTo("MLNet.SuperRes.Benchmarks")]

@@ -1,0 +1,66 @@
+using MLNet.SuperRes;
+
+namespace Microsoft.ML;
+
+/// <summary>Super-resolution in ML.NET pipelines.</summary>
+/// <remarks>
+/// The network runs in ONNX Runtime: an application references one of its native packages,
+/// Microsoft.ML.OnnxRuntime (CPU) or Microsoft.ML.OnnxRuntime.Gpu (CUDA).
+/// </remarks>
+public static class SuperResolutionCatalog
+{
+    /// <summary>
+    /// Create a <see cref="SuperResolutionEstimator"/>, which upscales the images in <paramref name="inputColumnName"/>
+    /// by <paramref name="scale"/> with the embedded default HSPAN model, into <paramref name="outputColumnName"/>.
+    /// </summary>
+    /// <param name="catalog">The transform's catalog.</param>
+    /// <param name="outputColumnName">Name of the column resulting from the transformation of <paramref name="inputColumnName"/>:
+    /// <see cref="Data.MLImage"/>, <paramref name="scale"/> times larger.</param>
+    /// <param name="inputColumnName">Name of the <see cref="Data.MLImage"/> column to upscale. If set to <see langword="null"/>,
+    /// the value of the <paramref name="outputColumnName"/> will be used as source.</param>
+    /// <param name="scale">Upscaling factor: 2, 3 or 4.</param>
+    /// <example>
+    /// <code>
+    /// var pipeline = mlContext.Transforms.LoadImages("Image", imageFolder, "Path")
+    ///     .Append(mlContext.Transforms.SuperResolve("Sr", "Image", scale: 2))
+    ///     .Append(mlContext.Transforms.ResizeImages("Thumb", 224, 224, "Sr"));
+    /// using var model = pipeline.Fit(data);
+    /// </code>
+    /// </example>
+    public static SuperResolutionEstimator SuperResolve(this TransformsCatalog catalog, string outputColumnName,
+        string? inputColumnName = null, int scale = 2)
+        => SuperResolve(catalog, new SuperResolutionOptions
+        {
+            OutputColumnName = outputColumnName,
+            InputColumnName = inputColumnName,
+            Scale = scale,
+        });
+
+    /// <summary>
+    /// Create a <see cref="SuperResolutionEstimator"/>, which upscales images as <paramref name="options"/> say: model
+    /// (the embedded default or an ONNX file or bytes; only apply models from trusted sources), tiling, self-ensemble,
+    /// threads and execution provider.
+    /// </summary>
+    /// <param name="catalog">The transform's catalog.</param>
+    /// <param name="options">Options for the transform; <see cref="SuperResolutionOptions.OutputColumnName"/> is required.</param>
+    /// <example>
+    /// <code>
+    /// var pipeline = mlContext.Transforms.LoadImages("Image", imageFolder, "Path")
+    ///     .Append(mlContext.Transforms.SuperResolve(new SuperResolutionOptions
+    ///     {
+    ///         OutputColumnName = "Sr",
+    ///         InputColumnName = "Image",
+    ///         ModelPath = "hspan-x4.onnx",
+    ///         SelfEnsemble = true,
+    ///         GpuDeviceId = 0,
+    ///         FallbackToCpu = true,
+    ///     }));
+    /// </code>
+    /// </example>
+    public static SuperResolutionEstimator SuperResolve(this TransformsCatalog catalog, SuperResolutionOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(catalog);
+        ArgumentNullException.ThrowIfNull(options);
+        return new SuperResolutionEstimator(options);
+    }
+}

@@ -1,0 +1,94 @@
+using Microsoft.ML.Data;
+
+namespace MLNet.SuperRes;
+
+/// <summary>
+/// Settings of <see cref="Microsoft.ML.SuperResolutionCatalog.SuperResolve(Microsoft.ML.TransformsCatalog, SuperResolutionOptions)"/>
+/// and of <see cref="SuperResolver"/>.
+/// </summary>
+public sealed class SuperResolutionOptions
+{
+    /// <summary>
+    /// Name of the column the super-resolved <see cref="MLImage"/> is written to. Required in a pipeline;
+    /// ignored by <see cref="SuperResolver"/>. Default: <c>null</c>.
+    /// </summary>
+    public string? OutputColumnName = null;
+
+    /// <summary>
+    /// Name of the <see cref="MLImage"/> column to super-resolve. <c>null</c> (the default) means the same
+    /// name as <see cref="OutputColumnName"/>, so the output replaces the input.
+    /// </summary>
+    public string? InputColumnName = null;
+
+    /// <summary>
+    /// Upscaling factor. With neither <see cref="ModelPath"/> nor <see cref="ModelBytes"/> it picks the
+    /// embedded default HSPAN model (2, 3 or 4; <c>null</c> means 2). With a model of your own it is read
+    /// from the model's <c>scale</c> metadata; setting it then asserts that value (a different value is an
+    /// error) or supplies it for a model without <c>scale</c> metadata. Default: <c>null</c>.
+    /// </summary>
+    public int? Scale = null;
+
+    /// <summary>
+    /// Path of an HSPAN-style ONNX model (input <c>input</c> float32 [N, 3, H, W] RGB in [0, 1], output
+    /// <c>output</c> float32 [N, 3, s*H, s*W]) to use instead of the embedded default. Only apply models from
+    /// trusted sources. Default: <c>null</c>.
+    /// </summary>
+    public string? ModelPath = null;
+
+    /// <summary>
+    /// The bytes of an HSPAN-style ONNX model, as an alternative to <see cref="ModelPath"/> (set one of them,
+    /// not both). Only apply models from trusted sources. Default: <c>null</c>.
+    /// </summary>
+    public byte[]? ModelBytes = null;
+
+    /// <summary>
+    /// Side, in input pixels, of the square tiles the image is cut into for the network. <c>0</c> (the
+    /// default) derives it from <see cref="AttentionMemoryBudgetBytes"/>. Images no larger than a tile run
+    /// whole.
+    /// </summary>
+    public int TileSize = 0;
+
+    /// <summary>
+    /// Memory, in bytes, allowed for the attention scores of one tile when <see cref="TileSize"/> is 0: the
+    /// attention of HSPAN compares every position of a tile with every other, (side²)² float32 scores, so the
+    /// tile side is the largest with 4·side⁴ within this budget. Default: 64 MiB, giving 64-pixel tiles.
+    /// </summary>
+    public long AttentionMemoryBudgetBytes = 64L << 20;
+
+    /// <summary>
+    /// Pixels of the input that neighbouring tiles share; their outputs are blended there with linear ramps,
+    /// so no seam shows. Must be less than half the tile size. Default: 16.
+    /// </summary>
+    public int TileOverlap = 16;
+
+    /// <summary>
+    /// Geometric self-ensemble: run the network on the 8 flips and rotations of each tile and average the
+    /// results (the "+" results of the HSPAN paper); about 8 times slower. Default: <c>false</c>.
+    /// </summary>
+    public bool SelfEnsemble = false;
+
+    /// <summary>
+    /// Largest input image accepted, in pixels (width × height); a larger image is an error rather than an
+    /// allocation of unbounded memory for its output. Default: 4096 × 4096.
+    /// </summary>
+    public long MaxInputPixels = 4096L * 4096;
+
+    /// <summary>
+    /// Threads ONNX Runtime uses inside one operator. <c>null</c> (the default) lets ONNX Runtime decide.
+    /// </summary>
+    public int? IntraOpNumThreads = null;
+
+    /// <summary>
+    /// GPU device to run on with ONNX Runtime's CUDA execution provider (needs the
+    /// Microsoft.ML.OnnxRuntime.Gpu package and CUDA). <c>null</c> (the default) runs on the CPU.
+    /// </summary>
+    public int? GpuDeviceId = null;
+
+    /// <summary>
+    /// When <see cref="GpuDeviceId"/> is set and the CUDA execution provider cannot start, run on the CPU
+    /// instead of throwing. Default: <c>false</c>.
+    /// </summary>
+    public bool FallbackToCpu = false;
+
+    internal SuperResolutionOptions Clone() => (SuperResolutionOptions)MemberwiseClone();
+}

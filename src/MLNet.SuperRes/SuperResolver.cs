@@ -1,0 +1,184 @@
+using System.Globalization;
+using Microsoft.ML.Data;
+using MLNet.SuperRes.Engine;
+
+namespace MLNet.SuperRes;
+
+/// <summary>
+/// Super-resolves single images outside an ML.NET pipeline, with the same engine as
+/// <see cref="Microsoft.ML.SuperResolutionCatalog.SuperResolve(Microsoft.ML.TransformsCatalog, string, string?, int)"/>:
+/// one ONNX Runtime session, shared by all threads (<see cref="Upscale(MLImage)"/> is thread-safe).
+/// </summary>
+/// <example>
+/// <code>
+/// using var resolver = new SuperResolver(scale: 2);
+/// using var image = MLImage.CreateFromFile("small.png");
+/// using var large = resolver.Upscale(image);
+/// large.Save("large.png");
+/// </code>
+/// </example>
+public sealed class SuperResolver : IDisposable
+{
+    private readonly SuperResolutionSession _session;
+    private readonly TiledUpscaler _upscaler;
+    private readonly long _maxInputPixels;
+    private volatile bool _disposed;
+
+    /// <summary>Creates a super-resolver running the embedded default HSPAN model for <paramref name="scale"/> (2, 3 or 4).</summary>
+    public SuperResolver(int scale = DefaultModels.DefaultScale)
+        : this(new SuperResolutionOptions { Scale = scale })
+    {
+    }
+
+    /// <summary>
+    /// Creates a super-resolver from <paramref name="options"/> (column names are ignored). Only apply models
+    /// from trusted sources.
+    /// </summary>
+    public SuperResolver(SuperResolutionOptions options)
+        : this(ModelSource.From(Validate(options)), options)
+    {
+    }
+
+    internal SuperResolver(ModelSource model, SuperResolutionOptions options)
+    {
+        Options = Validate(options).Clone();
+        Model = model;
+        _session = SuperResolutionSession.Open(model, Options);
+        _upscaler = new TiledUpscaler(_session, EffectiveTileSize(Options), Options.TileOverlap, Options.SelfEnsemble);
+        _maxInputPixels = Options.MaxInputPixels;
+    }
+
+    /// <summary>How many times larger the output is than the input, in each dimension.</summary>
+    public int Scale => _session.Scale;
+
+    /// <summary>The tile side in input pixels actually used (from the options or the memory budget).</summary>
+    public int TileSize => _upscaler.TileSize;
+
+    /// <summary>Where the network runs: <c>CPU</c> or <c>CUDA (GPU n)</c>.</summary>
+    public string ExecutionProvider => _session.ExecutionProvider;
+
+    /// <summary>The ONNX model's metadata (architecture, scale, and so on).</summary>
+    public IReadOnlyDictionary<string, string> ModelMetadata => _session.Metadata;
+
+    internal SuperResolutionOptions Options { get; }
+
+    internal ModelSource Model { get; }
+
+    /// <summary>
+    /// Returns a new image <see cref="Scale"/> times larger than <paramref name="image"/>, in its pixel format.
+    /// Transparency is upscaled separately (bicubic) and kept; greyscale content stays greyscale.
+    /// </summary>
+    public MLImage Upscale(MLImage image)
+    {
+        byte[] output = UpscalePixels(image, out int width, out int height);
+        MLImage result = MLImage.CreateFromPixels(width * Scale, height * Scale, image.PixelFormat, output);
+        result.Tag = image.Tag;
+        return result;
+    }
+
+    /// <summary>
+    /// Upscales raw 32-bit pixels (<paramref name="width"/> × <paramref name="height"/>, rows without
+    /// padding, in <paramref name="pixelFormat"/>, alpha premultiplied as in <see cref="MLImage"/>) into a
+    /// new image <see cref="Scale"/> times larger.
+    /// </summary>
+    public MLImage Upscale(ReadOnlySpan<byte> pixels, int width, int height, MLPixelFormat pixelFormat)
+    {
+        byte[] output = UpscalePixels(pixels, width, height, pixelFormat);
+        return MLImage.CreateFromPixels(width * Scale, height * Scale, pixelFormat, output);
+    }
+
+    /// <summary>The upscaled pixels of <paramref name="image"/>, in its format; <paramref name="width"/> and <paramref name="height"/> are the input's.</summary>
+    internal byte[] UpscalePixels(MLImage image, out int width, out int height)
+    {
+        ArgumentNullException.ThrowIfNull(image);
+        try
+        {
+            width = image.Width;
+            height = image.Height;
+        }
+        catch (InvalidOperationException e)
+        {
+            throw new ObjectDisposedException(
+                "The MLImage to super-resolve has been disposed. (ML.NET's image getters dispose the image they " +
+                "handed out when they are called again with the same variable.)", e);
+        }
+        return UpscalePixels(image.Pixels, width, height, image.PixelFormat);
+    }
+
+    /// <summary>The upscaled pixels, <see cref="Scale"/>·width × <see cref="Scale"/>·height, same format.</summary>
+    internal byte[] UpscalePixels(ReadOnlySpan<byte> pixels, int width, int height, MLPixelFormat pixelFormat)
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        CheckSize(width, height, _maxInputPixels, Scale);
+        if (pixels.Length != (long)width * height * 4)
+            throw new ArgumentException(
+                $"Got {pixels.Length} bytes of pixels for a {width}x{height} image; expected {(long)width * height * 4} (4 bytes per pixel).",
+                nameof(pixels));
+        return _upscaler.Upscale(pixels, width, height, pixelFormat);
+    }
+
+    /// <summary>Releases the ONNX Runtime session.</summary>
+    public void Dispose()
+    {
+        if (_disposed)
+            return;
+        _disposed = true;
+        _session.Dispose();
+    }
+
+    internal static void CheckSize(int width, int height, long maxInputPixels, int scale)
+    {
+        if (width <= 0 || height <= 0)
+            throw new ArgumentException($"The image has zero size ({width}x{height}); there is nothing to super-resolve.");
+        long inputPixels = (long)width * height;
+        if (inputPixels > maxInputPixels)
+            throw new ArgumentException(
+                $"The image is {width}x{height} = {inputPixels.ToString("N0", CultureInfo.InvariantCulture)} pixels, more than the limit of " +
+                $"{maxInputPixels.ToString("N0", CultureInfo.InvariantCulture)} set by {nameof(SuperResolutionOptions)}.{nameof(SuperResolutionOptions.MaxInputPixels)}.");
+        if (inputPixels * scale * scale * 4 > Array.MaxLength)
+            throw new ArgumentException(
+                $"The image is {width}x{height}; its x{scale} output would exceed the largest buffer .NET can allocate.");
+    }
+
+    /// <summary>Checks every setting, naming the bad one.</summary>
+    internal static SuperResolutionOptions Validate(SuperResolutionOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        if (options.Scale is int scale && scale < 1)
+            throw new ArgumentOutOfRangeException(nameof(options), scale, $"{nameof(SuperResolutionOptions.Scale)} must be at least 1.");
+        if (options.TileSize < 0)
+            throw new ArgumentOutOfRangeException(nameof(options), options.TileSize, $"{nameof(SuperResolutionOptions.TileSize)} must be 0 (automatic) or positive.");
+        if (options.TileSize == 0 && options.AttentionMemoryBudgetBytes <= 0)
+            throw new ArgumentOutOfRangeException(nameof(options), options.AttentionMemoryBudgetBytes,
+                $"{nameof(SuperResolutionOptions.AttentionMemoryBudgetBytes)} must be positive.");
+        if (options.TileOverlap < 0)
+            throw new ArgumentOutOfRangeException(nameof(options), options.TileOverlap, $"{nameof(SuperResolutionOptions.TileOverlap)} must not be negative.");
+        int tile = EffectiveTileSize(options);
+        if (2 * options.TileOverlap >= tile)
+            throw new ArgumentOutOfRangeException(nameof(options), options.TileOverlap,
+                $"{nameof(SuperResolutionOptions.TileOverlap)} ({options.TileOverlap}) must be less than half the tile size ({tile}).");
+        if (options.MaxInputPixels <= 0)
+            throw new ArgumentOutOfRangeException(nameof(options), options.MaxInputPixels, $"{nameof(SuperResolutionOptions.MaxInputPixels)} must be positive.");
+        if (options.IntraOpNumThreads is int threads && threads < 0)
+            throw new ArgumentOutOfRangeException(nameof(options), threads, $"{nameof(SuperResolutionOptions.IntraOpNumThreads)} must not be negative.");
+        if (options.GpuDeviceId is int device && device < 0)
+            throw new ArgumentOutOfRangeException(nameof(options), device, $"{nameof(SuperResolutionOptions.GpuDeviceId)} must not be negative.");
+        return options;
+    }
+
+    /// <summary>
+    /// The tile side: the one given, or the largest whose attention scores, (side²)² float32 values, fit in
+    /// the memory budget.
+    /// </summary>
+    internal static int EffectiveTileSize(SuperResolutionOptions options)
+    {
+        if (options.TileSize > 0)
+            return options.TileSize;
+        int side = (int)Math.Floor(Math.Pow(options.AttentionMemoryBudgetBytes / 4.0, 0.25));
+        while (AttentionBytes(side + 1) <= options.AttentionMemoryBudgetBytes) side++;
+        while (side > 1 && AttentionBytes(side) > options.AttentionMemoryBudgetBytes) side--;
+        return Math.Max(side, 1);
+    }
+
+    private static double AttentionBytes(int side) => 4.0 * side * side * (double)side * side;
+}
