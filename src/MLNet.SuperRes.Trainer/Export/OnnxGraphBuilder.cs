@@ -7,8 +7,8 @@ namespace MLNet.SuperRes.Trainer.Export;
 /// <summary>
 /// Writes an ONNX graph node by node. Value names are derived from the module path that produced
 /// them and kept unique across the graph and its subgraphs (ONNX forbids shadowing outer names).
-/// Weights and constants always live in the root graph's initializers; subgraphs read them from
-/// the outer scope.
+/// Weights live in the root graph's initializers. Constants live in the initializers of the graph
+/// that uses them: ONNX Runtime warns about, and drops, outer initializers read only by subgraphs.
 /// </summary>
 public sealed class OnnxGraphBuilder
 {
@@ -30,7 +30,7 @@ public sealed class OnnxGraphBuilder
         Graph = new GraphProto { Name = graphName };
         root = parent.root ?? parent;
         usedNames = root.usedNames;
-        constants = root.constants;
+        constants = new Dictionary<string, string>(StringComparer.Ordinal);
     }
 
     private GraphProto InitializerGraph => (root ?? this).Graph;
@@ -117,7 +117,7 @@ public sealed class OnnxGraphBuilder
         return name;
     }
 
-    /// <summary>A float32 initializer with the given values and shape (a scalar when no dims are given).</summary>
+    /// <summary>A float32 constant of this graph with the given values and shape (a scalar when no dims are given).</summary>
     public string FloatConstant(float[] values, params long[] dims)
     {
         var key = $"f:{string.Join(",", dims)}:{string.Join(",", values.Select(v => BitConverter.SingleToInt32Bits(v)))}";
@@ -128,18 +128,18 @@ public sealed class OnnxGraphBuilder
         var bytes = new byte[values.Length * sizeof(float)];
         Buffer.BlockCopy(values, 0, bytes, 0, bytes.Length);
         proto.RawData = ByteString.CopyFrom(bytes);
-        InitializerGraph.Initializer.Add(proto);
+        Graph.Initializer.Add(proto);
         constants[key] = name;
         return name;
     }
 
-    /// <summary>A float32 scalar initializer.</summary>
+    /// <summary>A float32 scalar constant of this graph.</summary>
     public string Scalar(float value) => FloatConstant(new[] { value });
 
-    /// <summary>A 1-D int64 initializer (shapes, axes, indices).</summary>
+    /// <summary>A 1-D int64 constant of this graph (shapes, axes, indices).</summary>
     public string Int64s(params long[] values) => Int64Constant(values, values.Length);
 
-    /// <summary>A 0-D int64 initializer.</summary>
+    /// <summary>A 0-D int64 constant of this graph.</summary>
     public string Int64Scalar(long value) => Int64Constant(new[] { value }, null);
 
     private string Int64Constant(long[] values, long? length)
@@ -152,7 +152,7 @@ public sealed class OnnxGraphBuilder
         var bytes = new byte[values.Length * sizeof(long)];
         Buffer.BlockCopy(values, 0, bytes, 0, bytes.Length);
         proto.RawData = ByteString.CopyFrom(bytes);
-        InitializerGraph.Initializer.Add(proto);
+        Graph.Initializer.Add(proto);
         constants[key] = name;
         return name;
     }

@@ -4,58 +4,107 @@ using static MLNet.SuperRes.Trainer.Export.OnnxGraphBuilder;
 namespace MLNet.SuperRes.Trainer.Export.Emitters;
 
 /// <summary>
-/// Soft thresholding (sparsemax over the last axis) of scores [N, L, L], exact for every row.
-/// Common case: TopK with k' = min(topk, L) gives each row's largest scores in order; the
-/// support size s is the number of ranks r with 1 + r * z_r > sum_{i&lt;=r} z_i (z = sorted scores
-/// minus the row maximum), tau = (sum_{i&lt;=s} z_i - 1) / s and the output is
-/// relu(score - (max + tau)). A row whose support fills all k' entries (possible only when
-/// k' &lt; L) may reach further: an If node then gathers just those rows, sorts them completely
-/// and scatters their thresholds back. That is what SoftThresholding.Forward computes by retrying
-/// with 2k; both end at the same exact sparsemax threshold. In the common case the If costs one
-/// ReduceMax over the N*L support sizes.
+/// Soft thresholding (sparsemax over the last axis) of scores [..., L], exact for every row, as
+/// <see cref="Archs.SoftThresholding"/> computes it.
+/// <para>
+/// A row's threshold follows from its largest scores in descending order z_1 &gt;= z_2 &gt;= ...:
+/// the support size s is the number of ranks r with 1 + r (z_r - z_1) &gt; sum_{i&lt;=r} (z_i - z_1),
+/// tau = (sum_{i&lt;=s} (z_i - z_1) - 1) / s, and the output is relu(score - (z_1 + tau)). Sorting k
+/// scores settles every row whose support is below k; a row whose support fills all k may reach
+/// further and goes to the next stage, exactly as the official code retries such rows with 2k.
+/// </para>
+/// <para>
+/// Stages: TopK with k = min(32, topk) over all rows (cheap, and enough for peaked rows); then, in
+/// an If taken only when some row filled it, TopK with k = topk over just those rows; then, in a
+/// nested If, a full sort of the rows that filled that too. The threshold a stage finds for a row
+/// it could not settle is a lower bound of the true one (the threshold of a subset never exceeds
+/// the threshold of the whole row), so before the next stage every score below it is raised to it:
+/// such scores are outside the support either way, which leaves the threshold unchanged, and the
+/// raised ties make the next TopK several times cheaper for ONNX Runtime's heap selection.
+/// </para>
 /// </summary>
 public static class SoftThresholdingEmitter
 {
+    /// <summary>The k of the first stage, when the model's top-k is larger.</summary>
+    public const int FirstStageK = 32;
+
     public static string Emit(OnnxGraphBuilder graph, string scores, int topk, string path)
     {
         string Name(string label) => ModuleEmitter.Join(path, label);
 
-        var rowLength = graph.Node("Shape", Name("row_length"), new[] { scores }, Attr("start", 2L), Attr("end", 3L));
-        var k = graph.Node("Min", Name("k"), new[] { graph.Int64s(topk), rowLength });
-        var sorted = graph.Node("TopK", new[] { Name("top_scores"), Name("top_indices") }, new[] { scores, k },
-            Attr("axis", -1L), Attr("largest", 1L), Attr("sorted", 1L))[0];
-        var (threshold, supportSize) = ThresholdFromSorted(graph, sorted, k, Name("top"));
+        var rowLength = graph.Node("Shape", Name("row_length"), new[] { scores }, Attr("start", -1L));
+        var rowsShape = graph.Node("Concat", Name("rows_shape"), new[] { graph.Int64s(-1), rowLength }, Attr("axis", 0L));
+        var rows = graph.Node("Reshape", Name("rows"), new[] { scores, rowsShape });
 
-        // Only a row whose support is exactly k' can reach beyond its top k'; none can when k' = L.
-        var fullRows = graph.Node("Equal", Name("support_full"), new[] { supportSize, k });
-        var widestSupport = graph.Node("ReduceMax", Name("widest_support"), new[] { supportSize }, Attr("keepdims", 0L));
-        var anyUnsolved = graph.Node("And", Name("any_unsolved"), new[]
-        {
-            graph.Node("Equal", Name("widest_is_k"), new[] { widestSupport, k }),
-            graph.Node("Less", Name("k_below_length"), new[] { k, rowLength }),
-        });
+        var stageKs = topk > FirstStageK ? new long[] { FirstStageK, topk } : new long[] { topk };
+        var threshold = Threshold(graph, rows, floor: null, rowLength, stageKs, path, stage: 1);
 
-        var solveWide = WideRowsBranch(graph, scores, rowLength, fullRows, threshold, Name("wide_rows"));
-        var keep = graph.Subgraph(Name("keep_threshold"));
-        var kept = keep.Node("Identity", Name("kept_threshold"), new[] { threshold });
-        keep.Output(kept, TensorProto.Types.DataType.Float);
-
-        var exactThreshold = graph.Node("If", Name("threshold"), new[] { anyUnsolved },
-            Attr("then_branch", solveWide), Attr("else_branch", keep.Graph));
-        var shifted = graph.Node("Sub", Name("shifted"), new[] { scores, exactThreshold });
-        return graph.Node("Relu", path, new[] { shifted });
+        var shifted = graph.Node("Sub", Name("shifted"), new[] { rows, threshold });
+        var weights = graph.Node("Relu", Name("weights"), new[] { shifted });
+        var scoresShape = graph.Node("Shape", Name("scores_shape"), new[] { scores });
+        return graph.Node("Reshape", path, new[] { weights, scoresShape });
     }
 
     /// <summary>
-    /// Threshold (row max + tau) and support size of rows sorted in descending order, from their
-    /// first <paramref name="count"/> entries ([1] int64, the length of the last axis).
+    /// Thresholds [U, 1] of <paramref name="rows"/> [U, L]: sorts the largest min(k, L) of each row
+    /// (k = <paramref name="stageKs"/>[0], or L after the last stage) and hands the rows it cannot
+    /// settle to the next stage, raised to <paramref name="floor"/> first when one is given.
+    /// </summary>
+    private static string Threshold(OnnxGraphBuilder graph, string rows, string? floor, string rowLength, IReadOnlyList<long> stageKs, string basePath, int stage)
+    {
+        var path = ModuleEmitter.Join(basePath, $"stage{stage}");
+        string Name(string label) => ModuleEmitter.Join(path, label);
+
+        bool fullSort = stageKs.Count == 0;
+        var k = fullSort ? rowLength : graph.Node("Min", Name("k"), new[] { graph.Int64s(stageKs[0]), rowLength });
+        var candidates = floor is null ? rows : graph.Node("Max", Name("floored"), new[] { rows, floor });
+        var sorted = graph.Node("TopK", new[] { Name("sorted"), Name("sorted_indices") }, new[] { candidates, k },
+            Attr("axis", -1L), Attr("largest", 1L), Attr("sorted", 1L))[0];
+        var (threshold, supportSize) = ThresholdFromSorted(graph, sorted, k, path);
+        if (fullSort) return threshold;
+
+        // Only a row whose support is exactly k can reach beyond its top k, and none can once k = L.
+        var filled = graph.Node("Equal", Name("filled"), new[] { supportSize, k });
+        var widest = graph.Node("ReduceMax", Name("widest_support"), new[] { supportSize }, Attr("keepdims", 0L));
+        var anyFilled = graph.Node("And", Name("any_filled"), new[]
+        {
+            graph.Node("Equal", Name("widest_is_k"), new[] { widest, k }),
+            graph.Node("Less", Name("k_below_length"), new[] { k, rowLength }),
+        });
+
+        var nextStage = graph.Subgraph(Name("next_stage"));
+        {
+            string Next(string label) => ModuleEmitter.Join(path, "next_" + label);
+            var indices = nextStage.Node("Transpose", Next("indices"), new[]
+            {
+                nextStage.Node("NonZero", Next("nonzero"), new[]
+                {
+                    nextStage.Node("Reshape", Next("filled_flat"), new[] { filled, nextStage.Int64s(-1) }),
+                }),
+            }, Attr("perm", 1L, 0L));
+            var wideRows = nextStage.Node("GatherND", Next("rows"), new[] { rows, indices });
+            var lowerBound = nextStage.Node("GatherND", Next("lower_bound"), new[] { threshold, indices });
+            var wideThreshold = Threshold(nextStage, wideRows, lowerBound, rowLength, stageKs.Skip(1).ToList(), basePath, stage + 1);
+            var patched = nextStage.Node("ScatterND", Next("threshold"), new[] { threshold, indices, wideThreshold });
+            nextStage.Output(patched, TensorProto.Types.DataType.Float);
+        }
+        var keep = graph.Subgraph(Name("keep"));
+        keep.Output(keep.Node("Identity", Name("kept"), new[] { threshold }), TensorProto.Types.DataType.Float);
+
+        return graph.Node("If", Name("threshold_exact"), new[] { anyFilled },
+            Attr("then_branch", nextStage.Graph), Attr("else_branch", keep.Graph));
+    }
+
+    /// <summary>
+    /// Threshold (row max + tau) and support size [U, 1] of rows sorted in descending order, from
+    /// their first <paramref name="count"/> entries ([1] int64, the length of the last axis).
     /// </summary>
     private static (string Threshold, string SupportSize) ThresholdFromSorted(OnnxGraphBuilder graph, string sorted, string count, string path)
     {
         string Name(string label) => ModuleEmitter.Join(path, label);
 
         var rowMax = graph.Node("Slice", Name("row_max"), new[] { sorted, graph.Int64s(0), graph.Int64s(1), graph.Int64s(-1) });
-        var shifted = graph.Node("Sub", Name("shifted"), new[] { sorted, rowMax });
+        var shifted = graph.Node("Sub", Name("sorted_shifted"), new[] { sorted, rowMax });
         var cumsumMinusOne = graph.Node("Sub", Name("cumsum_minus_one"), new[]
         {
             graph.Node("CumSum", Name("cumsum"), new[] { shifted, graph.Int64Scalar(-1) }),
@@ -88,33 +137,5 @@ public static class SoftThresholdingEmitter
             graph.Node("Cast", Name("support_size_float"), new[] { supportSize }, Attr("to", (long)TensorProto.Types.DataType.Float)),
         });
         return (graph.Node("Add", Name("threshold"), new[] { rowMax, tau }), supportSize);
-    }
-
-    /// <summary>The If branch for rows whose support may exceed k': sort just those rows completely and replace their thresholds.</summary>
-    private static GraphProto WideRowsBranch(OnnxGraphBuilder graph, string scores, string rowLength, string fullRows, string threshold, string path)
-    {
-        var branch = graph.Subgraph(path);
-        string Name(string label) => ModuleEmitter.Join(path, label);
-
-        var rowsShape = branch.Node("Concat", Name("rows_shape"), new[] { graph.Int64s(-1), rowLength }, Attr("axis", 0L));
-        var rows = branch.Node("Reshape", Name("rows"), new[] { scores, rowsShape });
-        var wideFlags = branch.Node("Reshape", Name("wide_flags"), new[] { fullRows, graph.Int64s(-1) });
-        var wideIndices = branch.Node("Transpose", Name("wide_indices"), new[]
-        {
-            branch.Node("NonZero", Name("wide_nonzero"), new[] { wideFlags }),
-        }, Attr("perm", 1L, 0L));
-        var wideRows = branch.Node("GatherND", Name("wide_scores"), new[] { rows, wideIndices });
-        var fullySorted = branch.Node("TopK", new[] { Name("sorted"), Name("sorted_indices") }, new[] { wideRows, rowLength },
-            Attr("axis", -1L), Attr("largest", 1L), Attr("sorted", 1L))[0];
-        var (wideThreshold, _) = ThresholdFromSorted(branch, fullySorted, rowLength, Name("full"));
-
-        var flatThreshold = branch.Node("Reshape", Name("flat_threshold"), new[] { threshold, graph.Int64s(-1, 1) });
-        var patched = branch.Node("ScatterND", Name("patched"), new[] { flatThreshold, wideIndices, wideThreshold });
-        var result = branch.Node("Reshape", Name("threshold"), new[]
-        {
-            patched, branch.Node("Shape", Name("threshold_shape"), new[] { threshold }),
-        });
-        branch.Output(result, TensorProto.Types.DataType.Float);
-        return branch.Graph;
     }
 }
