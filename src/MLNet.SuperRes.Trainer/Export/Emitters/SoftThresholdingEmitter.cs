@@ -9,26 +9,27 @@ namespace MLNet.SuperRes.Trainer.Export.Emitters;
 /// <para>
 /// A row's threshold follows from its largest scores in descending order z_1 &gt;= z_2 &gt;= ...:
 /// the support size s is the number of ranks r with 1 + r (z_r - z_1) &gt; sum_{i&lt;=r} (z_i - z_1),
-/// tau = (sum_{i&lt;=s} (z_i - z_1) - 1) / s, and the output is relu(score - (z_1 + tau)). Sorting k
-/// scores settles every row whose support is below k; a row whose support fills all k may reach
-/// further and goes to the next stage, exactly as the official code retries such rows with 2k.
+/// tau = (sum_{i&lt;=s} (z_i - z_1) - 1) / s, and the output is relu(score - (z_1 + tau)). As in the
+/// official code, TopK with k = min(topk, L) settles every row whose support is below k; a row
+/// whose support fills all k may reach further, and an If, taken only when such a row exists,
+/// sorts just those rows completely (where the official code retries them with 2k, 4k, ...).
 /// </para>
 /// <para>
-/// Stages: TopK with k = min(32, topk) over all rows (cheap, and enough for peaked rows); then, in
-/// an If taken only when some row filled it, TopK with k = topk over just those rows; then, in a
-/// nested If, a full sort of the rows that filled that too. The threshold a stage finds for a row
-/// it could not settle is a lower bound of the true one (the threshold of a subset never exceeds
-/// the threshold of the whole row), so before the next stage every score below it is raised to it:
-/// such scores are outside the support either way, which leaves the threshold unchanged, and the
-/// raised ties make the next TopK several times cheaper for ONNX Runtime's heap selection.
+/// Speed: ONNX Runtime's TopK keeps a heap per row, and its cost is dominated by the scores that
+/// enter the heap. The threshold of any subset of a row never exceeds the row's own threshold, so
+/// the threshold of the row's group maxima (one per group of L / groups consecutive scores, i.e.
+/// one per image row of key positions) is a lower bound found from a few hundredths of the data.
+/// Scores below it are outside the support; raising them to it leaves the threshold unchanged but
+/// turns them into ties that never enter the heap, which makes the TopK several times cheaper.
+/// The full sort of wide rows is floored the same way, with the TopK stage's threshold.
 /// </para>
 /// </summary>
 public static class SoftThresholdingEmitter
 {
-    /// <summary>The k of the first stage, when the model's top-k is larger.</summary>
-    public const int FirstStageK = 32;
-
-    public static string Emit(OnnxGraphBuilder graph, string scores, int topk, string path)
+    /// <param name="scores">Scores [..., L]; soft thresholding runs over the last axis.</param>
+    /// <param name="topk">The model's top-k: how many scores per row the first sort keeps.</param>
+    /// <param name="groups">A [1] int64 value dividing L: the number of groups for the lower bound.</param>
+    public static string Emit(OnnxGraphBuilder graph, string scores, int topk, string groups, string path)
     {
         string Name(string label) => ModuleEmitter.Join(path, label);
 
@@ -36,8 +37,8 @@ public static class SoftThresholdingEmitter
         var rowsShape = graph.Node("Concat", Name("rows_shape"), new[] { graph.Int64s(-1), rowLength }, Attr("axis", 0L));
         var rows = graph.Node("Reshape", Name("rows"), new[] { scores, rowsShape });
 
-        var stageKs = topk > FirstStageK ? new long[] { FirstStageK, topk } : new long[] { topk };
-        var threshold = Threshold(graph, rows, floor: null, rowLength, stageKs, path, stage: 1);
+        var floor = GroupMaximaThreshold(graph, rows, groups, topk, Name("group_maxima"));
+        var threshold = Threshold(graph, rows, floor, rowLength, topk, Name("topk"));
 
         var shifted = graph.Node("Sub", Name("shifted"), new[] { rows, threshold });
         var weights = graph.Node("Relu", Name("weights"), new[] { shifted });
@@ -45,23 +46,35 @@ public static class SoftThresholdingEmitter
         return graph.Node("Reshape", path, new[] { weights, scoresShape });
     }
 
-    /// <summary>
-    /// Thresholds [U, 1] of <paramref name="rows"/> [U, L]: sorts the largest min(k, L) of each row
-    /// (k = <paramref name="stageKs"/>[0], or L after the last stage) and hands the rows it cannot
-    /// settle to the next stage, raised to <paramref name="floor"/> first when one is given.
-    /// </summary>
-    private static string Threshold(OnnxGraphBuilder graph, string rows, string? floor, string rowLength, IReadOnlyList<long> stageKs, string basePath, int stage)
+    /// <summary>A lower bound [R, 1] of each row's threshold: the threshold of its group maxima (their top min(topk, groups)).</summary>
+    private static string GroupMaximaThreshold(OnnxGraphBuilder graph, string rows, string groups, int topk, string path)
     {
-        var path = ModuleEmitter.Join(basePath, $"stage{stage}");
         string Name(string label) => ModuleEmitter.Join(path, label);
 
-        bool fullSort = stageKs.Count == 0;
-        var k = fullSort ? rowLength : graph.Node("Min", Name("k"), new[] { graph.Int64s(stageKs[0]), rowLength });
-        var candidates = floor is null ? rows : graph.Node("Max", Name("floored"), new[] { rows, floor });
-        var sorted = graph.Node("TopK", new[] { Name("sorted"), Name("sorted_indices") }, new[] { candidates, k },
+        var groupedShape = graph.Node("Concat", Name("grouped_shape"), new[] { graph.Int64s(0), groups, graph.Int64s(-1) }, Attr("axis", 0L));
+        var grouped = graph.Node("Reshape", Name("grouped"), new[] { rows, groupedShape });
+        var maxima = graph.Node("ReduceMax", Name("values"), new[] { grouped }, Attr("axes", new long[] { -1 }), Attr("keepdims", 0L));
+        var k = graph.Node("Min", Name("k"), new[] { graph.Int64s(topk), groups });
+        var sorted = graph.Node("TopK", new[] { Name("sorted"), Name("sorted_indices") }, new[] { maxima, k },
+            Attr("axis", -1L), Attr("largest", 1L), Attr("sorted", 1L))[0];
+        return ThresholdFromSorted(graph, sorted, k, path).Threshold;
+    }
+
+    /// <summary>
+    /// Thresholds [U, 1] of <paramref name="rows"/> [U, L], given lower bounds <paramref name="floor"/>
+    /// [U, 1]: sorts the largest min(topk, L) scores of each row (all L when <paramref name="topk"/>
+    /// is null) and sends the rows that fill them to a full sort.
+    /// </summary>
+    private static string Threshold(OnnxGraphBuilder graph, string rows, string floor, string rowLength, long? topk, string path)
+    {
+        string Name(string label) => ModuleEmitter.Join(path, label);
+
+        var k = topk is null ? rowLength : graph.Node("Min", Name("k"), new[] { graph.Int64s(topk.Value), rowLength });
+        var floored = graph.Node("Max", Name("floored"), new[] { rows, floor });
+        var sorted = graph.Node("TopK", new[] { Name("sorted"), Name("sorted_indices") }, new[] { floored, k },
             Attr("axis", -1L), Attr("largest", 1L), Attr("sorted", 1L))[0];
         var (threshold, supportSize) = ThresholdFromSorted(graph, sorted, k, path);
-        if (fullSort) return threshold;
+        if (topk is null) return threshold;
 
         // Only a row whose support is exactly k can reach beyond its top k, and none can once k = L.
         var filled = graph.Node("Equal", Name("filled"), new[] { supportSize, k });
@@ -72,27 +85,27 @@ public static class SoftThresholdingEmitter
             graph.Node("Less", Name("k_below_length"), new[] { k, rowLength }),
         });
 
-        var nextStage = graph.Subgraph(Name("next_stage"));
+        var sortFilled = graph.Subgraph(Name("sort_filled_rows"));
         {
-            string Next(string label) => ModuleEmitter.Join(path, "next_" + label);
-            var indices = nextStage.Node("Transpose", Next("indices"), new[]
+            string Filled(string label) => ModuleEmitter.Join(path, "filled_" + label);
+            var indices = sortFilled.Node("Transpose", Filled("indices"), new[]
             {
-                nextStage.Node("NonZero", Next("nonzero"), new[]
+                sortFilled.Node("NonZero", Filled("nonzero"), new[]
                 {
-                    nextStage.Node("Reshape", Next("filled_flat"), new[] { filled, nextStage.Int64s(-1) }),
+                    sortFilled.Node("Reshape", Filled("flat"), new[] { filled, sortFilled.Int64s(-1) }),
                 }),
             }, Attr("perm", 1L, 0L));
-            var wideRows = nextStage.Node("GatherND", Next("rows"), new[] { rows, indices });
-            var lowerBound = nextStage.Node("GatherND", Next("lower_bound"), new[] { threshold, indices });
-            var wideThreshold = Threshold(nextStage, wideRows, lowerBound, rowLength, stageKs.Skip(1).ToList(), basePath, stage + 1);
-            var patched = nextStage.Node("ScatterND", Next("threshold"), new[] { threshold, indices, wideThreshold });
-            nextStage.Output(patched, TensorProto.Types.DataType.Float);
+            var filledRows = sortFilled.Node("GatherND", Filled("rows"), new[] { rows, indices });
+            var lowerBound = sortFilled.Node("GatherND", Filled("lower_bound"), new[] { threshold, indices });
+            var fullThreshold = Threshold(sortFilled, filledRows, lowerBound, rowLength, topk: null, ModuleEmitter.Join(path, "full_sort"));
+            var patched = sortFilled.Node("ScatterND", Filled("threshold"), new[] { threshold, indices, fullThreshold });
+            sortFilled.Output(patched, TensorProto.Types.DataType.Float);
         }
         var keep = graph.Subgraph(Name("keep"));
         keep.Output(keep.Node("Identity", Name("kept"), new[] { threshold }), TensorProto.Types.DataType.Float);
 
-        return graph.Node("If", Name("threshold_exact"), new[] { anyFilled },
-            Attr("then_branch", nextStage.Graph), Attr("else_branch", keep.Graph));
+        return graph.Node("If", Name("exact_threshold"), new[] { anyFilled },
+            Attr("then_branch", sortFilled.Graph), Attr("else_branch", keep.Graph));
     }
 
     /// <summary>
