@@ -73,6 +73,8 @@ if (paper)
         clock.Stop();
         Console.WriteLine($"  session creation {clock.Elapsed.TotalSeconds:F2} s");
         Report("48x48 input", TimeInterleaved(new[] { bytes }, Math.Max(3, runs / 5))[0]);
+        var paperComparison = OnnxVerifier.Compare(paperModel, bytes, tensor(input, inputShape));
+        Console.WriteLine($"  ONNX Runtime vs TorchSharp on this input: max abs {paperComparison.MaxAbsDifference:E2}, mean abs {paperComparison.MeanAbsDifference:E2}");
     }
     finally { File.Delete(path); }
 }
@@ -185,6 +187,8 @@ void Profile(byte[] model)
     Console.WriteLine($"  ONNX Runtime profile, fastest of {profiledRuns} runs per node: {total:F1} ms of kernels");
     foreach (var (op, millis, count) in byOp)
         Console.WriteLine($"    {op,-22} {millis,8:F2} ms  {100 * millis / total,5:F1} %  ({count} nodes)");
+    var ifNodes = fastest.Where(kv => kv.Value.Op == "If").ToList();
+    Console.WriteLine($"  If nodes: {ifNodes.Count}, {ifNodes.Sum(kv => kv.Value.Micros) / 1000:F2} ms in all, branch included");
     Console.WriteLine("  Costliest nodes (ms), If nodes including their branch:");
     foreach (var (node, (op, micros)) in fastest.OrderByDescending(kv => kv.Value.Micros).Take(30))
         Console.WriteLine($"    {micros / 1000,8:F2}  {node}");

@@ -8,9 +8,11 @@ public sealed class OnnxRuntimeRunner : IDisposable
 {
     private readonly InferenceSession session;
 
-    public OnnxRuntimeRunner(byte[] model, int intraOpThreads = 0)
+    /// <param name="logId">Tags this session's log messages (see <see cref="OnnxRuntimeLog"/>).</param>
+    public OnnxRuntimeRunner(byte[] model, int intraOpThreads = 0, string? logId = null)
     {
         using var options = CreateOptions(intraOpThreads);
+        if (logId is not null) options.LogId = logId;
         session = new InferenceSession(model, options);
     }
 

@@ -4,7 +4,8 @@ using static TorchSharp.torch;
 namespace MLNet.SuperRes.Trainer.Export;
 
 /// <summary>How far ONNX Runtime's output is from TorchSharp's on the same input.</summary>
-public sealed record OnnxComparison(double MaxAbsDifference, double MeanAbsDifference, long[] OutputShape);
+/// <param name="RuntimeWarnings">What ONNX Runtime logged (warnings and up) while loading and running the model; null when its log is not captured in this process.</param>
+public sealed record OnnxComparison(double MaxAbsDifference, double MeanAbsDifference, long[] OutputShape, IReadOnlyList<OnnxRuntimeLog.Message>? RuntimeWarnings);
 
 /// <summary>Compares an exported model, run by ONNX Runtime, with the TorchSharp network it came from.</summary>
 public static class OnnxVerifier
@@ -15,8 +16,9 @@ public static class OnnxVerifier
     /// <summary>Runs both on <paramref name="input"/> (float32 [N, 3, H, W] in [0, 1]) and measures the difference.</summary>
     public static OnnxComparison Compare(Hspan model, byte[] onnxModel, Tensor input)
     {
-        using var runner = new OnnxRuntimeRunner(onnxModel);
-        var actual = runner.Run(input);
+        var logId = $"verify-{Guid.NewGuid():N}";
+        Tensor actual;
+        using (var runner = new OnnxRuntimeRunner(onnxModel, logId: logId)) actual = runner.Run(input);
         Tensor expected;
         bool wasTraining = model.training;
         model.eval();
@@ -26,7 +28,8 @@ public static class OnnxVerifier
         if (!expected.shape.SequenceEqual(actual.shape))
             throw new InvalidOperationException($"ONNX output shape [{string.Join(", ", actual.shape)}] differs from TorchSharp's [{string.Join(", ", expected.shape)}].");
         var difference = (actual.to(ScalarType.Float64) - expected.to(ScalarType.Float64)).abs();
-        return new OnnxComparison(difference.max().item<double>(), difference.mean().item<double>(), actual.shape);
+        var warnings = OnnxRuntimeLog.IsCapturing ? OnnxRuntimeLog.MessagesOf(logId) : null;
+        return new OnnxComparison(difference.max().item<double>(), difference.mean().item<double>(), actual.shape, warnings);
     }
 
     /// <summary>A reproducible random image batch in [0, 1].</summary>

@@ -121,6 +121,17 @@ public class HspanOnnxExportTests
     }
 
     [Fact]
+    public void VerifierSeesAModelThatDiffersFromItsExport()
+    {
+        var model = HspanCheckpoint.Load(Reference.PathOf("x2_small.weights.safetensors"), 16, 0.1);
+        var onnx = HspanOnnxExporter.Build(model, new OnnxExportInfo("x2_small")).ToByteArray();
+        using (no_grad()) model.state_dict()["body.1.body.3.bias"].add_(1e-2f);
+
+        var comparison = OnnxVerifier.Compare(model, onnx, OnnxVerifier.RandomInput(1, 8, 9));
+        Assert.True(comparison.MaxAbsDifference > OnnxVerifier.Tolerance, $"max abs difference {comparison.MaxAbsDifference}");
+    }
+
+    [Fact]
     public void NetworkThatIsNotRgbIsRefused()
     {
         var model = new Hspan(new HspanConfig { NResGroups = 1, NResBlocks = 1, NFeats = 8, TopK = 4, NColors = 1 });
