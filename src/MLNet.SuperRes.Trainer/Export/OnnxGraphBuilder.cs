@@ -59,11 +59,11 @@ public sealed class OnnxGraphBuilder
     public string Node(string opType, string outputHint, IEnumerable<string> inputs, params AttributeProto[] attributes) =>
         Node(opType, new[] { outputHint }, inputs, attributes)[0];
 
-    /// <summary>Adds a node with several outputs (an empty hint leaves that optional output unused).</summary>
+    /// <summary>Adds a node with several outputs, named after <paramref name="outputHints"/>, and returns their names.</summary>
     public string[] Node(string opType, IReadOnlyList<string> outputHints, IEnumerable<string> inputs, params AttributeProto[] attributes)
     {
-        var outputs = outputHints.Select(h => h.Length == 0 ? "" : UniqueName(h)).ToArray();
-        var node = new NodeProto { OpType = opType, Name = UniqueName($"{outputs.First(o => o.Length > 0)}/{opType}") };
+        var outputs = outputHints.Select(UniqueName).ToArray();
+        var node = new NodeProto { OpType = opType, Name = UniqueName($"{outputs[0]}/{opType}") };
         node.Input.AddRange(inputs);
         node.Output.AddRange(outputs);
         node.Attribute.AddRange(attributes);
@@ -177,7 +177,8 @@ public sealed class OnnxGraphBuilder
     public static AttributeProto Attr(string name, string value) =>
         new() { Name = name, Type = AttributeProto.Types.AttributeType.String, S = ByteString.CopyFromUtf8(value) };
 
-    public static AttributeProto Attr(string name, params long[] values)
+    /// <summary>An attribute holding a list of integers (perm, axes, pads, ...).</summary>
+    public static AttributeProto Ints(string name, params long[] values)
     {
         var attribute = new AttributeProto { Name = name, Type = AttributeProto.Types.AttributeType.Ints };
         attribute.Ints.AddRange(values);

@@ -22,7 +22,8 @@ public static class OnnxVerifier
         Tensor expected;
         bool wasTraining = model.training;
         model.eval();
-        using (no_grad()) expected = model.call(input.to(ScalarType.Float32)).cpu();
+        var device = model.parameters().First().device;
+        using (no_grad()) expected = model.call(input.to(ScalarType.Float32).to(device)).cpu();
         if (wasTraining) model.train();
 
         if (!expected.shape.SequenceEqual(actual.shape))

@@ -19,7 +19,7 @@ public static class HspaEmitter
         // [N, C, H, W] -> [N, C, H*W]; 0 keeps a dimension, so one model serves every size.
         var flat = graph.Int64s(0, 0, -1);
         var queries = graph.Node("Transpose", ModuleEmitter.Join(path, "queries"),
-            new[] { graph.Node("Reshape", ModuleEmitter.Join(path, "embed1_flat"), new[] { embed1, flat }) }, Attr("perm", 0L, 2L, 1L));
+            new[] { graph.Node("Reshape", ModuleEmitter.Join(path, "embed1_flat"), new[] { embed1, flat }) }, Ints("perm", 0L, 2L, 1L));
         var keys = graph.Node("Reshape", ModuleEmitter.Join(path, "keys"), new[] { embed2, flat });
         var scores = graph.Node("MatMul", ModuleEmitter.Join(path, "scores"), new[] { queries, keys });
 
@@ -28,9 +28,9 @@ public static class HspaEmitter
         var weights = SoftThresholdingEmitter.Emit(graph, scores, hspa.TopK, imageRows, ModuleEmitter.Join(path, "soft_thresholding"));
 
         var values = graph.Node("Transpose", ModuleEmitter.Join(path, "values"),
-            new[] { graph.Node("Reshape", ModuleEmitter.Join(path, "assembly_flat"), new[] { assembly, flat }) }, Attr("perm", 0L, 2L, 1L));
+            new[] { graph.Node("Reshape", ModuleEmitter.Join(path, "assembly_flat"), new[] { assembly, flat }) }, Ints("perm", 0L, 2L, 1L));
         var attended = graph.Node("MatMul", ModuleEmitter.Join(path, "attended"), new[] { weights, values });
-        var channelsFirst = graph.Node("Transpose", ModuleEmitter.Join(path, "attended_t"), new[] { attended }, Attr("perm", 0L, 2L, 1L));
+        var channelsFirst = graph.Node("Transpose", ModuleEmitter.Join(path, "attended_t"), new[] { attended }, Ints("perm", 0L, 2L, 1L));
         var inputShape = graph.Node("Shape", ModuleEmitter.Join(path, "input_shape"), new[] { input });
         var image = graph.Node("Reshape", ModuleEmitter.Join(path, "attended_image"), new[] { channelsFirst, inputShape });
         return graph.Node("Add", path, new[] { HspamEmitter.Scaled(graph, image, hspa.ResScale, path), input });

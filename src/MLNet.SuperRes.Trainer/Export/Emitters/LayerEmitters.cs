@@ -29,10 +29,10 @@ public static class Conv2dEmitter
         if (conv.bias is not null) inputs.Add(graph.Weight(ModuleEmitter.Join(path, "bias"), conv.bias));
         long[] padding = conv.padding!;
         return graph.Node("Conv", path, inputs,
-            Attr("kernel_shape", conv.kernel_size!),
-            Attr("pads", padding.Concat(padding).ToArray()),
-            Attr("strides", conv.stride!),
-            Attr("dilations", conv.dilation!),
+            Ints("kernel_shape", conv.kernel_size!),
+            Ints("pads", padding.Concat(padding).ToArray()),
+            Ints("strides", conv.stride!),
+            Ints("dilations", conv.dilation!),
             Attr("group", conv.groups));
     }
 }

@@ -10,6 +10,6 @@ public static class MeanShiftEmitter
     {
         var weight = graph.Weight(ModuleEmitter.Join(path, "weight"), ModuleEmitter.Parameter(meanShift, "weight"));
         var bias = graph.Weight(ModuleEmitter.Join(path, "bias"), ModuleEmitter.Parameter(meanShift, "bias"));
-        return graph.Node("Conv", path, new[] { input, weight, bias }, Attr("kernel_shape", 1L, 1L));
+        return graph.Node("Conv", path, new[] { input, weight, bias }, Ints("kernel_shape", 1L, 1L));
     }
 }

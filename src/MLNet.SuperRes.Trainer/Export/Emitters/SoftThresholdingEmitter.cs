@@ -53,7 +53,7 @@ public static class SoftThresholdingEmitter
 
         var groupedShape = graph.Node("Concat", Name("grouped_shape"), new[] { graph.Int64s(0), groups, graph.Int64s(-1) }, Attr("axis", 0L));
         var grouped = graph.Node("Reshape", Name("grouped"), new[] { rows, groupedShape });
-        var maxima = graph.Node("ReduceMax", Name("values"), new[] { grouped }, Attr("axes", new long[] { -1 }), Attr("keepdims", 0L));
+        var maxima = graph.Node("ReduceMax", Name("values"), new[] { grouped }, Ints("axes", -1), Attr("keepdims", 0L));
         var k = graph.Node("Min", Name("k"), new[] { graph.Int64s(topk), groups });
         var sorted = graph.Node("TopK", new[] { Name("sorted"), Name("sorted_indices") }, new[] { maxima, k },
             Attr("axis", -1L), Attr("largest", 1L), Attr("sorted", 1L))[0];
@@ -94,7 +94,7 @@ public static class SoftThresholdingEmitter
                 {
                     sortFilled.Node("Reshape", Filled("flat"), new[] { filled, sortFilled.Int64s(-1) }),
                 }),
-            }, Attr("perm", 1L, 0L));
+            }, Ints("perm", 1L, 0L));
             var filledRows = sortFilled.Node("GatherND", Filled("rows"), new[] { rows, indices });
             var lowerBound = sortFilled.Node("GatherND", Filled("lower_bound"), new[] { threshold, indices });
             var fullThreshold = Threshold(sortFilled, filledRows, lowerBound, rowLength, topk: null, ModuleEmitter.Join(path, "full_sort"));
