@@ -82,6 +82,15 @@ public sealed class OnnxGraphBuilder
         Graph.Input.Add(ValueInfo(value, type, dims));
     }
 
+    /// <summary>Declares a graph input that is a scalar (rank 0), such as a Loop body's iteration number and condition.</summary>
+    public void ScalarInput(string value, TensorProto.Types.DataType type)
+    {
+        ReserveName(value);
+        var info = ValueInfo(value, type);
+        info.Type.TensorType.Shape = new TensorShapeProto();
+        Graph.Input.Add(info);
+    }
+
     /// <summary>
     /// A value-info with a tensor type. No dims: shape unknown. A null dimension is unknown, a
     /// number fixed, anything else a symbolic name.

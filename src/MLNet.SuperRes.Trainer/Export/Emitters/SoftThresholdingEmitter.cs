@@ -10,9 +10,10 @@ namespace MLNet.SuperRes.Trainer.Export.Emitters;
 /// A row's threshold follows from its largest scores in descending order z_1 &gt;= z_2 &gt;= ...:
 /// the support size s is the number of ranks r with 1 + r (z_r - z_1) &gt; sum_{i&lt;=r} (z_i - z_1),
 /// tau = (sum_{i&lt;=s} (z_i - z_1) - 1) / s, and the output is relu(score - (z_1 + tau)). As in the
-/// official code, TopK with k = min(topk, L) settles every row whose support is below k; a row
-/// whose support fills all k may reach further, and an If, taken only when such a row exists,
-/// sorts just those rows completely (where the official code retries them with 2k, 4k, ...).
+/// official code, TopK with k = min(topk, L) settles every row whose support is below k, and the
+/// rows whose support fills all k are solved again with 2k, 4k, ... (at most L): a Loop that runs
+/// only while such rows remain, each pass gathering just those rows. In the common case the Loop
+/// runs no pass at all.
 /// </para>
 /// <para>
 /// Speed: ONNX Runtime's TopK keeps a heap per row, and its cost is dominated by the scores that
@@ -21,7 +22,7 @@ namespace MLNet.SuperRes.Trainer.Export.Emitters;
 /// one per image row of key positions) is a lower bound found from a few hundredths of the data.
 /// Scores below it are outside the support; raising them to it leaves the threshold unchanged but
 /// turns them into ties that never enter the heap, which makes the TopK several times cheaper.
-/// The full sort of wide rows is floored the same way, with the TopK stage's threshold.
+/// Each retry is floored the same way, with the threshold the previous k gave (also a lower bound).
 /// </para>
 /// </summary>
 public static class SoftThresholdingEmitter
@@ -38,7 +39,12 @@ public static class SoftThresholdingEmitter
         var rows = graph.Node("Reshape", Name("rows"), new[] { scores, rowsShape });
 
         var floor = GroupMaximaThreshold(graph, rows, groups, topk, Name("group_maxima"));
-        var threshold = Threshold(graph, rows, floor, rowLength, topk, Name("topk"));
+        var k = graph.Node("Min", Name("k"), new[] { graph.Int64s(topk), rowLength });
+        var (firstThreshold, supportSize) = FlooredThreshold(graph, rows, floor, k, Name("topk"));
+        var filled = Filled(graph, supportSize, k, rowLength, Name("topk"));
+        var threshold = graph.Node("Loop", new[] { Name("k_final"), Name("threshold"), Name("filled_final") },
+            new[] { "", AnyTrue(graph, filled, Name("topk.any_filled")), k, firstThreshold, filled },
+            Attr("body", DoublingPass(graph, rows, rowLength, Name("retry"))))[1];
 
         var shifted = graph.Node("Sub", Name("shifted"), new[] { rows, threshold });
         var weights = graph.Node("Relu", Name("weights"), new[] { shifted });
@@ -61,52 +67,69 @@ public static class SoftThresholdingEmitter
     }
 
     /// <summary>
-    /// Thresholds [U, 1] of <paramref name="rows"/> [U, L], given lower bounds <paramref name="floor"/>
-    /// [U, 1]: sorts the largest min(topk, L) scores of each row (all L when <paramref name="topk"/>
-    /// is null) and sends the rows that fill them to a full sort.
+    /// One pass of the retry loop (the Loop's body): k doubles (at most L), the rows still filled
+    /// are gathered, floored at their current threshold, sorted down to k and their thresholds
+    /// replaced; the rows that fill the new k stay filled. Loop-carried: k, thresholds, filled.
     /// </summary>
-    private static string Threshold(OnnxGraphBuilder graph, string rows, string floor, string rowLength, long? topk, string path)
+    private static GraphProto DoublingPass(OnnxGraphBuilder graph, string rows, string rowLength, string path)
     {
         string Name(string label) => ModuleEmitter.Join(path, label);
+        var body = graph.Subgraph(path);
+        body.ScalarInput(Name("iteration"), TensorProto.Types.DataType.Int64);
+        body.ScalarInput(Name("condition"), TensorProto.Types.DataType.Bool);
+        body.Input(Name("previous_k"), TensorProto.Types.DataType.Int64);
+        body.Input(Name("previous_threshold"), TensorProto.Types.DataType.Float);
+        body.Input(Name("previous_filled"), TensorProto.Types.DataType.Bool);
 
-        var k = topk is null ? rowLength : graph.Node("Min", Name("k"), new[] { graph.Int64s(topk.Value), rowLength });
+        var k = body.Node("Min", Name("k"), new[] { body.Node("Mul", Name("double_k"), new[] { Name("previous_k"), body.Int64s(2) }), rowLength });
+        var indices = body.Node("Transpose", Name("indices"), new[]
+        {
+            body.Node("NonZero", Name("nonzero"), new[] { body.Node("Reshape", Name("filled_flat"), new[] { Name("previous_filled"), body.Int64s(-1) }) }),
+        }, Ints("perm", 1L, 0L));
+        var filledRows = body.Node("GatherND", Name("rows"), new[] { rows, indices });
+        var lowerBound = body.Node("GatherND", Name("lower_bound"), new[] { Name("previous_threshold"), indices });
+        var (threshold, supportSize) = FlooredThreshold(body, filledRows, lowerBound, k, path);
+        var stillFilled = Filled(body, supportSize, k, rowLength, path);
+
+        var noneFilled = body.Node("Xor", Name("none_filled"), new[] { Name("previous_filled"), Name("previous_filled") });
+        var condition = AnyTrue(body, stillFilled, Name("any_filled"));
+        var thresholds = body.Node("ScatterND", Name("threshold"), new[] { Name("previous_threshold"), indices, threshold });
+        var filled = body.Node("ScatterND", Name("filled"), new[] { noneFilled, indices, stillFilled });
+        body.Output(condition, TensorProto.Types.DataType.Bool);
+        body.Output(body.Node("Identity", Name("k_out"), new[] { k }), TensorProto.Types.DataType.Int64);
+        body.Output(thresholds, TensorProto.Types.DataType.Float);
+        body.Output(filled, TensorProto.Types.DataType.Bool);
+        return body.Graph;
+    }
+
+    /// <summary>Threshold and support size [U, 1] of <paramref name="rows"/> [U, L] from their top k after raising every score to <paramref name="floor"/>.</summary>
+    private static (string Threshold, string SupportSize) FlooredThreshold(OnnxGraphBuilder graph, string rows, string floor, string k, string path)
+    {
+        string Name(string label) => ModuleEmitter.Join(path, label);
         var floored = graph.Node("Max", Name("floored"), new[] { rows, floor });
         var sorted = graph.Node("TopK", new[] { Name("sorted"), Name("sorted_indices") }, new[] { floored, k },
             Attr("axis", -1L), Attr("largest", 1L), Attr("sorted", 1L))[0];
-        var (threshold, supportSize) = ThresholdFromSorted(graph, sorted, k, path);
-        if (topk is null) return threshold;
+        return ThresholdFromSorted(graph, sorted, k, path);
+    }
 
-        // Only a row whose support is exactly k can reach beyond its top k, and none can once k = L.
-        var filled = graph.Node("Equal", Name("filled"), new[] { supportSize, k });
-        var widest = graph.Node("ReduceMax", Name("widest_support"), new[] { supportSize }, Attr("keepdims", 0L));
-        var anyFilled = graph.Node("And", Name("any_filled"), new[]
+    /// <summary>Rows [U, 1] that may reach beyond their top k: support exactly k, and k below L.</summary>
+    private static string Filled(OnnxGraphBuilder graph, string supportSize, string k, string rowLength, string path) =>
+        graph.Node("And", ModuleEmitter.Join(path, "filled"), new[]
         {
-            graph.Node("Equal", Name("widest_is_k"), new[] { widest, k }),
-            graph.Node("Less", Name("k_below_length"), new[] { k, rowLength }),
+            graph.Node("Equal", ModuleEmitter.Join(path, "support_is_k"), new[] { supportSize, k }),
+            graph.Node("Less", ModuleEmitter.Join(path, "k_below_length"), new[] { k, rowLength }),
         });
 
-        var sortFilled = graph.Subgraph(Name("sort_filled_rows"));
+    /// <summary>A bool scalar: whether any element of <paramref name="flags"/> is true.</summary>
+    private static string AnyTrue(OnnxGraphBuilder graph, string flags, string path) =>
+        graph.Node("Greater", path, new[]
         {
-            string Filled(string label) => ModuleEmitter.Join(path, "filled_" + label);
-            var indices = sortFilled.Node("Transpose", Filled("indices"), new[]
+            graph.Node("ReduceMax", ModuleEmitter.Join(path, "max"), new[]
             {
-                sortFilled.Node("NonZero", Filled("nonzero"), new[]
-                {
-                    sortFilled.Node("Reshape", Filled("flat"), new[] { filled, sortFilled.Int64s(-1) }),
-                }),
-            }, Ints("perm", 1L, 0L));
-            var filledRows = sortFilled.Node("GatherND", Filled("rows"), new[] { rows, indices });
-            var lowerBound = sortFilled.Node("GatherND", Filled("lower_bound"), new[] { threshold, indices });
-            var fullThreshold = Threshold(sortFilled, filledRows, lowerBound, rowLength, topk: null, ModuleEmitter.Join(path, "full_sort"));
-            var patched = sortFilled.Node("ScatterND", Filled("threshold"), new[] { threshold, indices, fullThreshold });
-            sortFilled.Output(patched, TensorProto.Types.DataType.Float);
-        }
-        var keep = graph.Subgraph(Name("keep"));
-        keep.Output(keep.Node("Identity", Name("kept"), new[] { threshold }), TensorProto.Types.DataType.Float);
-
-        return graph.Node("If", Name("exact_threshold"), new[] { anyFilled },
-            Attr("then_branch", sortFilled.Graph), Attr("else_branch", keep.Graph));
-    }
+                graph.Node("Cast", ModuleEmitter.Join(path, "int"), new[] { flags }, Attr("to", (long)TensorProto.Types.DataType.Int64)),
+            }, Attr("keepdims", 0L)),
+            graph.Int64Scalar(0),
+        });
 
     /// <summary>
     /// Threshold (row max + tau) and support size [U, 1] of rows sorted in descending order, from
