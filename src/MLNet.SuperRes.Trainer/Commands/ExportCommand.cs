@@ -1,0 +1,140 @@
+using System.Diagnostics;
+using System.Globalization;
+using Google.Protobuf;
+using MLNet.SuperRes.Trainer.Archs;
+using MLNet.SuperRes.Trainer.Checkpoints;
+using MLNet.SuperRes.Trainer.Export;
+
+namespace MLNet.SuperRes.Trainer.Commands;
+
+/// <summary>
+/// The <c>export</c> verb: turns an HSPAN checkpoint (official .pt, .safetensors or our own) into an
+/// ONNX model, and with <c>--verify</c> checks ONNX Runtime against TorchSharp on a random input.
+/// Exit codes: 0 success, 1 failure (unreadable checkpoint, verification beyond tolerance), 2 usage.
+/// </summary>
+public static class ExportCommand
+{
+    public const string Usage =
+        "usage: MLNet.SuperRes.Trainer export --checkpoint FILE [--topk K] [--res-scale R] --output MODEL.onnx [--verify]\n" +
+        "  --checkpoint FILE  official PyTorch .pt state_dict, .safetensors state_dict, or a checkpoint written by train\n" +
+        "  --topk K           soft-thresholding top-k (default: the checkpoint's, else 128)\n" +
+        "  --res-scale R      residual scale (default: the checkpoint's, else 0.1)\n" +
+        "  --output FILE      the ONNX model to write\n" +
+        "  --verify           run ONNX Runtime and TorchSharp on the same random input; fail beyond 1e-4 max abs difference";
+
+    /// <summary>Parsed options of the verb.</summary>
+    public sealed record Options(string Checkpoint, string Output, int? TopK, double? ResScale, bool Verify);
+
+    /// <summary>Runs the verb with the arguments that follow <c>export</c>.</summary>
+    public static int Run(string[] args) => Run(args, Console.Out, Console.Error);
+
+    public static int Run(string[] args, TextWriter output, TextWriter error)
+    {
+        Options options;
+        try { options = Parse(args); }
+        catch (ArgumentException e)
+        {
+            error.WriteLine($"export: {e.Message}");
+            error.WriteLine(Usage);
+            return 2;
+        }
+
+        try { return Execute(options, output, error); }
+        catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException or InvalidDataException
+                                   or NotSupportedException or ArgumentException or IOException or UnauthorizedAccessException)
+        {
+            error.WriteLine($"export: {e.Message}");
+            return 1;
+        }
+    }
+
+    /// <summary>Parses the arguments; throws <see cref="ArgumentException"/> naming what is wrong.</summary>
+    public static Options Parse(string[] args)
+    {
+        string? checkpoint = null, outputPath = null;
+        int? topk = null;
+        double? resScale = null;
+        bool verify = false;
+        for (int i = 0; i < args.Length; i++)
+        {
+            string Value()
+            {
+                if (i + 1 >= args.Length || args[i + 1].StartsWith("--", StringComparison.Ordinal))
+                    throw new ArgumentException($"option {args[i]} needs a value.");
+                return args[++i];
+            }
+            switch (args[i])
+            {
+                case "--checkpoint": checkpoint = Value(); break;
+                case "--output": outputPath = Value(); break;
+                case "--topk":
+                    var k = Value();
+                    topk = int.TryParse(k, NumberStyles.Integer, CultureInfo.InvariantCulture, out var parsedK) && parsedK >= 1
+                        ? parsedK : throw new ArgumentException($"--topk must be a positive integer, not '{k}'.");
+                    break;
+                case "--res-scale":
+                    var r = Value();
+                    resScale = double.TryParse(r, NumberStyles.Float, CultureInfo.InvariantCulture, out var parsedR) && double.IsFinite(parsedR)
+                        ? parsedR : throw new ArgumentException($"--res-scale must be a finite number, not '{r}'.");
+                    break;
+                case "--verify": verify = true; break;
+                default: throw new ArgumentException($"unknown argument '{args[i]}'.");
+            }
+        }
+        if (checkpoint is null) throw new ArgumentException("--checkpoint is required.");
+        if (outputPath is null) throw new ArgumentException("--output is required.");
+        return new Options(checkpoint, outputPath, topk, resScale, verify);
+    }
+
+    private static int Execute(Options options, TextWriter output, TextWriter error)
+    {
+        if (options.Verify) OnnxRuntimeLog.TryStartCapture();
+
+        var file = HspanCheckpoint.Read(options.Checkpoint);
+        var config = HspanCheckpoint.ConfigFor(file, options.TopK, options.ResScale);
+        var model = new Hspan(config);
+        HspanCheckpoint.LoadStateDict(model, file.Tensors, options.Checkpoint);
+        model.eval();
+        var info = new OnnxExportInfo(Path.GetFileName(options.Checkpoint), Iterations(file, error));
+
+        var clock = Stopwatch.StartNew();
+        var proto = HspanOnnxExporter.Export(model, options.Output, info);
+        clock.Stop();
+        output.WriteLine($"Exported HSPAN x{config.Scale} ({config.NResGroups} groups x {config.NResBlocks} blocks, {config.NFeats} features, " +
+                         $"top-k {config.TopK}, res_scale {config.ResScale.ToString(CultureInfo.InvariantCulture)}) from {info.Source} " +
+                         $"to {options.Output}: {new FileInfo(options.Output).Length / 1048576.0:F1} MiB in {clock.Elapsed.TotalSeconds:F1} s.");
+        if (!options.Verify) return 0;
+
+        var input = OnnxVerifier.RandomInput(2, 29, 23);
+        var comparison = OnnxVerifier.Compare(model, proto.ToByteArray(), input);
+        output.WriteLine($"Verify on a random [{string.Join(", ", input.shape)}] input: max abs difference {comparison.MaxAbsDifference:E3}, " +
+                         $"mean abs difference {comparison.MeanAbsDifference:E3} (tolerance {OnnxVerifier.Tolerance:E0}).");
+        var warnings = comparison.RuntimeWarnings ?? [];
+        foreach (var warning in warnings) error.WriteLine($"export: ONNX Runtime: {warning}");
+
+        if (!(comparison.MaxAbsDifference <= OnnxVerifier.Tolerance))
+        {
+            File.Delete(options.Output);
+            error.WriteLine($"export: verification failed, ONNX Runtime and TorchSharp differ by {comparison.MaxAbsDifference:E3} > {OnnxVerifier.Tolerance:E0}; {options.Output} was removed.");
+            return 1;
+        }
+        if (warnings.Count > 0)
+        {
+            File.Delete(options.Output);
+            error.WriteLine($"export: verification failed, ONNX Runtime logged {warnings.Count} warning(s) for the model; {options.Output} was removed.");
+            return 1;
+        }
+        output.WriteLine(comparison.RuntimeWarnings is not null
+            ? "Verified: ONNX Runtime (CPU, ORT_ENABLE_ALL) matches TorchSharp and logged no warnings."
+            : "Verified: ONNX Runtime (CPU, ORT_ENABLE_ALL) matches TorchSharp (its log could not be captured in this process).");
+        return 0;
+    }
+
+    private static long? Iterations(StateDictFile file, TextWriter error)
+    {
+        if (!file.Metadata.TryGetValue("iterations", out var text)) return null;
+        if (long.TryParse(text, NumberStyles.Integer, CultureInfo.InvariantCulture, out var iterations)) return iterations;
+        error.WriteLine($"export: ignoring the checkpoint's 'iterations' metadata '{text}', which is not a whole number.");
+        return null;
+    }
+}

@@ -1,0 +1,90 @@
+using System.Globalization;
+using Google.Protobuf;
+using MLNet.SuperRes.Trainer.Archs;
+using MLNet.SuperRes.Trainer.Export.Emitters;
+using Onnx;
+
+namespace MLNet.SuperRes.Trainer.Export;
+
+/// <summary>
+/// Writes an HSPAN network as an ONNX model (opset 17) from its module structure: input
+/// <c>input</c> float32 [N, 3, H, W] RGB in [0, 1], output <c>output</c> [N, 3, s*H, s*W] in the
+/// same range, with N, H and W dynamic. Soft thresholding is exact (see <see cref="SoftThresholdingEmitter"/>).
+/// </summary>
+public static class HspanOnnxExporter
+{
+    public const int Opset = 17;
+    public const long IrVersion = 8;
+    public const string InputName = "input";
+    public const string OutputName = "output";
+
+    /// <summary>Builds the ONNX model and writes it to <paramref name="outputPath"/>.</summary>
+    public static ModelProto Export(Hspan model, string outputPath, OnnxExportInfo info)
+    {
+        var proto = Build(model, info);
+        var directory = Path.GetDirectoryName(Path.GetFullPath(outputPath));
+        if (directory is not null) Directory.CreateDirectory(directory);
+        using var stream = File.Create(outputPath);
+        proto.WriteTo(stream);
+        return proto;
+    }
+
+    /// <summary>Builds the ONNX model in memory.</summary>
+    public static ModelProto Build(Hspan model, OnnxExportInfo info)
+    {
+        var config = model.Config;
+        if (config.NColors != 3)
+            throw new NotSupportedException($"ONNX export takes RGB networks; this one has n_colors = {config.NColors}.");
+
+        var graph = new OnnxGraphBuilder("hspan");
+        graph.Input(InputName, TensorProto.Types.DataType.Float, "N", "3", "H", "W");
+        var output = ModuleEmitter.Emit(graph, model, InputName, "");
+        graph.RenameOutput(output, OutputName);
+        graph.Output(OutputName, TensorProto.Types.DataType.Float, "N", "3", $"H*{config.Scale}", $"W*{config.Scale}");
+
+        var proto = CreateModel(graph.Graph, Metadata(config, info));
+        proto.DocString = "HSPAN super-resolution (Su et al., High-Similarity-Pass Attention for Single Image Super-Resolution) with exact soft thresholding.";
+        return proto;
+    }
+
+    /// <summary>Wraps a finished graph into a model of this exporter's opset and IR version.</summary>
+    public static ModelProto CreateModel(GraphProto graph, IEnumerable<KeyValuePair<string, string>>? metadata = null)
+    {
+        var proto = new ModelProto
+        {
+            IrVersion = IrVersion,
+            ProducerName = OnnxMetadataKeys.ExporterValue,
+            ProducerVersion = typeof(HspanOnnxExporter).Assembly.GetName().Version?.ToString() ?? "",
+            Graph = graph,
+        };
+        proto.OpsetImport.Add(new OperatorSetIdProto { Domain = "", Version = Opset });
+        foreach (var (key, value) in metadata ?? [])
+            proto.MetadataProps.Add(new StringStringEntryProto { Key = key, Value = value });
+        return proto;
+    }
+
+    /// <summary>The metadata_props an exported model carries.</summary>
+    public static IReadOnlyList<KeyValuePair<string, string>> Metadata(HspanConfig config, OnnxExportInfo info)
+    {
+        static string Text(double value) => value.ToString("R", CultureInfo.InvariantCulture);
+        var metadata = new List<KeyValuePair<string, string>>
+        {
+            new(OnnxMetadataKeys.Architecture, OnnxMetadataKeys.ArchitectureValue),
+            new(OnnxMetadataKeys.Scale, config.Scale.ToString(CultureInfo.InvariantCulture)),
+            new(OnnxMetadataKeys.TopK, config.TopK.ToString(CultureInfo.InvariantCulture)),
+            new(OnnxMetadataKeys.ResScale, Text(config.ResScale)),
+            new(OnnxMetadataKeys.NFeats, config.NFeats.ToString(CultureInfo.InvariantCulture)),
+            new(OnnxMetadataKeys.NResGroups, config.NResGroups.ToString(CultureInfo.InvariantCulture)),
+            new(OnnxMetadataKeys.NResBlocks, config.NResBlocks.ToString(CultureInfo.InvariantCulture)),
+            new(OnnxMetadataKeys.Reduction, config.Reduction.ToString(CultureInfo.InvariantCulture)),
+            new(OnnxMetadataKeys.RgbRange, Text(config.RgbRange)),
+            new(OnnxMetadataKeys.InputColorOrder, OnnxMetadataKeys.InputColorOrderValue),
+            new(OnnxMetadataKeys.InputRange, OnnxMetadataKeys.InputRangeValue),
+            new(OnnxMetadataKeys.Source, info.Source),
+        };
+        if (info.Iterations is long iterations)
+            metadata.Add(new(OnnxMetadataKeys.Iterations, iterations.ToString(CultureInfo.InvariantCulture)));
+        metadata.Add(new(OnnxMetadataKeys.Exporter, OnnxMetadataKeys.ExporterValue));
+        return metadata;
+    }
+}

@@ -1,0 +1,113 @@
+using Google.Protobuf;
+using MLNet.SuperRes.Tests.Archs;
+using MLNet.SuperRes.Trainer.Archs;
+using MLNet.SuperRes.Trainer.Export;
+using MLNet.SuperRes.Trainer.Export.Emitters;
+using Onnx;
+using static TorchSharp.torch;
+
+namespace MLNet.SuperRes.Tests.Export;
+
+/// <summary>The soft-thresholding graph alone, run by ONNX Runtime on scores [N, rows, L].</summary>
+public class SoftThresholdingExportTests
+{
+    [Theory]
+    [InlineData(1)]   // the lower bound is the row maximum minus 1
+    [InlineData(10)]
+    [InlineData(50)]  // one score per group: the lower bound is the threshold of the top k scores
+    public void WideSupportRowsAreExact(int groups)
+    {
+        // Nearly equal scores: most rows' support spans far more than k = 4, and more than 2k.
+        var scores = rand(new long[] { 3, 40, 50 }, generator: new Generator(7)) * 0.02f;
+        var exact = SoftThresholding.Forward(scores, 50);
+        Assert.True(exact.SupportSize.max().item<long>() > 8, "the case must need more than 2k entries");
+
+        var actual = RunGraph(scores, topk: 4, groups);
+        AssertClose(exact.Output, actual, 1e-6);
+        AssertClose(SoftThresholding.Forward(scores, 4).Output, actual, 1e-6);
+        AssertClose(ones(3, 40), actual.sum(-1), 1e-5);
+    }
+
+    [Theory]
+    [InlineData(1)]
+    [InlineData(8)]
+    [InlineData(64)]
+    public void WideRowsAmongNarrowOnesArePatchedInPlace(int groups)
+    {
+        // Alternate rows: nearly flat (support far wider than k) and peaked (support of 1 or 2).
+        var generator = new Generator(19);
+        var spread = tensor(Enumerable.Range(0, 30).Select(i => i % 3 == 1 ? 0.01f : 4f).ToArray()).view(1, 30, 1);
+        var scores = randn(new long[] { 2, 30, 64 }, generator: generator) * spread;
+        var exact = SoftThresholding.Forward(scores, 64);
+        var support = exact.SupportSize.squeeze(-1);
+        Assert.True(support.gt(6).any().item<bool>() && support.lt(6).any().item<bool>(), "the case must mix wide and narrow rows");
+
+        AssertClose(exact.Output, RunGraph(scores, topk: 6, groups), 1e-6);
+    }
+
+    [Theory]
+    [InlineData(1)]
+    [InlineData(20)]
+    [InlineData(400)]
+    public void RowsOfEveryWidthAreExact(int groups)
+    {
+        // top-k 64 over rows of 400 scores whose supports range from 1 to beyond 4k = 256, so the
+        // retry Loop runs three passes: k = 128, 256 and 400 (all of L).
+        var generator = new Generator(23);
+        float[] spreads = { 2f, 0.2f, 0.05f, 0.02f, 0.01f, 0.005f, 0.002f };
+        var spread = tensor(Enumerable.Range(0, 48).Select(i => spreads[i % spreads.Length]).ToArray()).view(1, 48, 1);
+        var scores = randn(new long[] { 2, 48, 400 }, generator: generator) * spread;
+        var exact = SoftThresholding.Forward(scores, 400);
+        var support = exact.SupportSize.squeeze(-1);
+        Assert.True(support.lt(8).any().item<bool>(), "some rows must be narrow");
+        Assert.True((support.ge(32) & support.lt(64)).any().item<bool>(), "some rows must be settled by sorting close to k");
+        Assert.True((support.ge(64) & support.lt(128)).any().item<bool>(), "some rows must be settled by the first retry");
+        Assert.True(support.ge(256).any().item<bool>(), $"some rows must need three retries (2k, 4k, then all L = 400); widest support {support.max().item<long>()}");
+
+        var actual = RunGraph(scores, topk: 64, groups);
+        AssertClose(exact.Output, actual, 1e-6);
+        AssertClose(SoftThresholding.Forward(scores, 64).Output, actual, 1e-6);
+    }
+
+    [Fact]
+    public void TopKAtLeastTheRowLengthSortsWholeRows()
+    {
+        var scores = randn(new long[] { 2, 20, 24 }, generator: new Generator(3)) * 0.05f;
+        AssertClose(SoftThresholding.Forward(scores, 24).Output, RunGraph(scores, topk: 128, groups: 6), 1e-6);
+    }
+
+    public static IEnumerable<object[]> OfficialCases() =>
+        Enumerable.Range(0, Reference.Index["st"]!.AsArray().Count).Select(i => new object[] { i });
+
+    [Theory]
+    [MemberData(nameof(OfficialCases))]
+    public void MatchesOfficialSoftThresholding(int caseIndex)
+    {
+        var tensors = Reference.Tensors("st_cases.safetensors");
+        int topk = (int)Reference.Index["st"]![caseIndex]!["topk"]!;
+        var scores = tensors[$"case{caseIndex}.scores"];
+        long length = scores.shape[^1];
+        int groups = Enumerable.Range(1, (int)length).First(g => length % g == 0 && g * g >= length);
+        var actual = RunGraph(scores, topk, groups);
+        AssertClose(tensors[$"case{caseIndex}.output"], actual, 1e-5);
+    }
+
+    private static Tensor RunGraph(Tensor scores, int topk, int groups)
+    {
+        var graph = new OnnxGraphBuilder("soft_thresholding");
+        graph.Input(HspanOnnxExporter.InputName, TensorProto.Types.DataType.Float, "N", "R", "L");
+        var result = SoftThresholdingEmitter.Emit(graph, HspanOnnxExporter.InputName, topk, graph.Int64s(groups), "st");
+        graph.RenameOutput(result, HspanOnnxExporter.OutputName);
+        graph.Output(HspanOnnxExporter.OutputName, TensorProto.Types.DataType.Float, "N", "R", "L");
+
+        using var runner = new OnnxRuntimeRunner(HspanOnnxExporter.CreateModel(graph.Graph).ToByteArray());
+        return runner.Run(scores);
+    }
+
+    private static void AssertClose(Tensor expected, Tensor actual, double tolerance)
+    {
+        Assert.Equal(expected.shape, actual.shape);
+        var max = (expected.to(ScalarType.Float64) - actual.to(ScalarType.Float64)).abs().max().item<double>();
+        Assert.True(max <= tolerance, $"max abs difference {max} > {tolerance}");
+    }
+}
