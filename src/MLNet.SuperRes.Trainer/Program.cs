@@ -14,6 +14,7 @@ try
     {
         "train" when rest.Length == 0 => PrintUsage(TrainCommand.Usage),
         "train" => TrainCommand.Run(rest),
+        "export" => ExportCommand.Run(rest),
         "eval" when rest.Length == 0 => PrintUsage(EvalCommand.Usage),
         "eval" => EvalCommand.Run(rest, ModelResolvers.Open),
         _ => PrintUsage(usage),

@@ -8,13 +8,12 @@ using Xunit.Abstractions;
 namespace MLNet.SuperRes.Tests.SuperResolve;
 
 /// <summary>
-/// The embedded default HSPAN models (src/MLNet.SuperRes/Models/hspan-x{2,3,4}.onnx). Skipped until the
+/// The embedded default HSPAN models (src/MLNet.SuperRes/Models/hspan-x{2,3,4}.onnx). Delivered by the
 /// trainer delivers them: remove the Skip arguments when the files land. Inputs are kept small (48 to 96
 /// pixels) because the full network on a CPU is slow.
 /// </summary>
 public sealed class DefaultModelTests(ITestOutputHelper output)
 {
-    private const string NotYet = "default models not yet embedded";
     private readonly MLContext _mlContext = new(seed: 1);
 
     public sealed class ImagePath
@@ -22,7 +21,7 @@ public sealed class DefaultModelTests(ITestOutputHelper output)
         public string Path { get; set; } = "";
     }
 
-    [Theory(Skip = NotYet)]
+    [Theory]
     [InlineData(2)]
     [InlineData(3)]
     [InlineData(4)]
@@ -35,13 +34,13 @@ public sealed class DefaultModelTests(ITestOutputHelper output)
         Assert.Equal(64, resolver.TileSize);
     }
 
-    [Fact(Skip = NotYet)]
+    [Fact]
     public void SuperResolve_WithoutOptions_UsesTheX2Default()
     {
         Assert.Equal(2, _mlContext.Transforms.SuperResolve("Sr", "Image").Scale);
     }
 
-    [Theory(Skip = NotYet)]
+    [Theory]
     [InlineData(2)]
     [InlineData(3)]
     [InlineData(4)]
@@ -63,7 +62,7 @@ public sealed class DefaultModelTests(ITestOutputHelper output)
         Assert.True(srTotal > bicubicTotal + 5 * 0.3, $"x{scale}: mean PSNR {srTotal / 5:F2} dB does not beat bicubic {bicubicTotal / 5:F2} dB");
     }
 
-    [Fact(Skip = NotYet)]
+    [Fact]
     public void DefaultModel_TiledMatchesUntiled_AtLeast45dB()
     {
         using var lr = Crop(TestImages.Load("bird.png"), 96, 96);
@@ -74,7 +73,7 @@ public sealed class DefaultModelTests(ITestOutputHelper output)
         Assert.True(psnr >= 45, $"tiled vs untiled {psnr:F2} dB < 45 dB");
     }
 
-    [Fact(Skip = NotYet)]
+    [Fact]
     public void DefaultModelPipeline_RoundTripsThroughSaveAndLoad()
     {
         var data = _mlContext.Data.LoadFromEnumerable(new[] { new ImagePath { Path = "head.png" }, new ImagePath { Path = "bird.png" } });
