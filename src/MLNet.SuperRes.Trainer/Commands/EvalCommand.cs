@@ -14,7 +14,7 @@ public static class EvalCommand
         "usage: eval --data FOLDER --scale S --model (bicubic|MODEL) [--self-ensemble] [--json FILE]\n" +
         "  --data FOLDER     folder of high-resolution images (png, bmp, jpg, jpeg, webp)\n" +
         "  --scale S         integer upscaling factor, 2 or more\n" +
-        "  --model MODEL     'bicubic' for MATLAB bicubic interpolation, or a model to load\n" +
+        "  --model MODEL     'bicubic' (MATLAB bicubic), 'default' (the embedded default model), an .onnx file, or a checkpoint (.pt, .safetensors, training folder)\n" +
         "  --self-ensemble   average the x8 flips/transposes of the input (EDSR's forward_x8)\n" +
         "  --json FILE       also write the scores as JSON to FILE";
 
