@@ -20,6 +20,13 @@ public sealed class RgbImage
     /// <summary>The file extensions <see cref="Load"/> and <see cref="Save"/> handle (lower case, with the dot).</summary>
     public static readonly IReadOnlyList<string> SupportedExtensions = [".png", ".bmp", ".jpg", ".jpeg", ".webp"];
 
+    /// <summary>The files of <paramref name="folder"/> with a supported extension, sorted by name (ordinal); possibly none.</summary>
+    public static IReadOnlyList<string> ImageFilesIn(string folder) =>
+        Directory.EnumerateFiles(folder)
+            .Where(f => SupportedExtensions.Contains(Path.GetExtension(f).ToLowerInvariant()))
+            .OrderBy(f => Path.GetFileName(f), StringComparer.Ordinal)
+            .ToList();
+
     private static readonly Configuration DecoderConfiguration = new(
         new PngConfigurationModule(),
         new BmpConfigurationModule(),

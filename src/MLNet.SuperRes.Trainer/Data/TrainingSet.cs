@@ -20,19 +20,13 @@ public sealed class TrainingSet
 
     private TrainingSet(IReadOnlyList<TrainingPair> pairs, int scale) => (Pairs, Scale) = (pairs, scale);
 
-    public static IReadOnlyList<string> ImageFiles(string folder) =>
-        Directory.EnumerateFiles(folder)
-            .Where(f => RgbImage.SupportedExtensions.Contains(Path.GetExtension(f).ToLowerInvariant()))
-            .OrderBy(f => f, StringComparer.Ordinal)
-            .ToList();
-
     /// <summary>
     /// Loads every image of the folders (in parallel). Images smaller than one HR patch cannot give
     /// a crop: they are left out and named in the log (T91 holds a few such at larger patch sizes).
     /// </summary>
     public static TrainingSet Load(IEnumerable<string> folders, int scale, int lrPatchSize, Action<string>? log = null)
     {
-        var files = folders.SelectMany(ImageFiles).ToList();
+        var files = folders.SelectMany(RgbImage.ImageFilesIn).ToList();
         if (files.Count == 0) throw new InvalidDataException($"No images ({string.Join(", ", RgbImage.SupportedExtensions)}) in {string.Join(", ", folders)}.");
         var pairs = new TrainingPair?[files.Count];
         Parallel.For(0, files.Count, i =>

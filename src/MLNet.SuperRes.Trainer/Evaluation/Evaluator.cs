@@ -27,10 +27,7 @@ public sealed class Evaluator
         ArgumentNullException.ThrowIfNull(folder);
         if (!Directory.Exists(folder))
             throw new DirectoryNotFoundException($"Evaluation folder '{folder}' does not exist.");
-        var files = Directory.EnumerateFiles(folder)
-            .Where(f => RgbImage.SupportedExtensions.Contains(Path.GetExtension(f).ToLowerInvariant()))
-            .OrderBy(f => Path.GetFileName(f), StringComparer.Ordinal)
-            .ToList();
+        var files = RgbImage.ImageFilesIn(folder);
         if (files.Count == 0)
             throw new InvalidDataException($"Evaluation folder '{folder}' holds no {string.Join("/", RgbImage.SupportedExtensions)} images.");
         return files;
