@@ -16,7 +16,7 @@ try
         "train" => TrainCommand.Run(rest),
         "export" => ExportCommand.Run(rest),
         "eval" when rest.Length == 0 => PrintUsage(EvalCommand.Usage),
-        "eval" => EvalCommand.Run(rest, ModelResolvers.Open),
+        "eval" => EvalCommand.Run(rest, (model, scale, tiling) => ModelResolvers.Open(model, scale, tiling)),
         _ => PrintUsage(usage),
     };
 }

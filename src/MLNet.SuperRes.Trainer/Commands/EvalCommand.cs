@@ -11,11 +11,13 @@ public static class EvalCommand
 {
     /// <summary>The usage text printed with every usage error.</summary>
     public const string Usage =
-        "usage: eval --data FOLDER --scale S --model (bicubic|MODEL) [--self-ensemble] [--json FILE]\n" +
+        "usage: eval --data FOLDER --scale S --model (bicubic|MODEL) [--self-ensemble] [--tile N] [--overlap N] [--json FILE]\n" +
         "  --data FOLDER     folder of high-resolution images (png, bmp, jpg, jpeg, webp)\n" +
         "  --scale S         integer upscaling factor, 2 or more\n" +
         "  --model MODEL     'bicubic' (MATLAB bicubic), 'default' (the embedded default model), an .onnx file, or a checkpoint (.pt, .safetensors, training folder)\n" +
         "  --self-ensemble   average the x8 flips/transposes of the input (EDSR's forward_x8)\n" +
+        "  --tile N          tile side in LR pixels for networks (default 40, as SuperResolve)\n" +
+        "  --overlap N       pixels shared by neighbouring tiles (default 4), less than half the tile\n" +
         "  --json FILE       also write the scores as JSON to FILE";
 
     /// <summary>Exit code for bad command-line options.</summary>
@@ -26,9 +28,9 @@ public static class EvalCommand
 
     /// <summary>Parses <paramref name="args"/> (the arguments after the verb), runs the evaluation and prints a table.</summary>
     /// <param name="args">Options as in <see cref="Usage"/>.</param>
-    /// <param name="resolveModel">Loads any model other than "bicubic", from the --model value and the scale.</param>
+    /// <param name="resolveModel">Loads any model other than "bicubic", from the --model value, the scale and the tiling.</param>
     /// <returns>0 on success, <see cref="UsageError"/> for bad options, <see cref="Failure"/> when evaluation fails.</returns>
-    public static int Run(string[] args, Func<string, int, ISuperResolver> resolveModel)
+    public static int Run(string[] args, Func<string, int, Tiling, ISuperResolver> resolveModel)
     {
         ArgumentNullException.ThrowIfNull(args);
         ArgumentNullException.ThrowIfNull(resolveModel);
@@ -43,7 +45,7 @@ public static class EvalCommand
         {
             ISuperResolver resolver = options.Model == "bicubic"
                 ? new BicubicResolver(options.Scale)
-                : resolveModel(options.Model, options.Scale);
+                : resolveModel(options.Model, options.Scale, options.Tiling);
             if (resolver.Scale != options.Scale)
                 throw new InvalidOperationException($"Model '{options.Model}' upscales by {resolver.Scale}, but --scale is {options.Scale}.");
             if (options.SelfEnsemble)
@@ -68,14 +70,17 @@ public static class EvalCommand
     }
 
     /// <summary>The parsed options of the eval verb.</summary>
-    public sealed record Options(string Data, int Scale, string Model, bool SelfEnsemble, string? Json);
+    public sealed record Options(string Data, int Scale, string Model, bool SelfEnsemble, string? Json)
+    {
+        public Tiling Tiling { get; init; } = Tiling.Default;
+    }
 
     /// <summary>Parses the eval options; on failure <paramref name="error"/> says what is wrong.</summary>
     public static bool TryParse(string[] args, out Options options, out string? error)
     {
         ArgumentNullException.ThrowIfNull(args);
         options = null!;
-        string? data = null, scaleText = null, model = null, json = null;
+        string? data = null, scaleText = null, model = null, json = null, tileText = null, overlapText = null;
         bool selfEnsemble = false;
         for (int i = 0; i < args.Length; i++)
         {
@@ -85,7 +90,7 @@ public static class EvalCommand
                 selfEnsemble = true;
                 continue;
             }
-            if (name is not ("--data" or "--scale" or "--model" or "--json"))
+            if (name is not ("--data" or "--scale" or "--model" or "--json" or "--tile" or "--overlap"))
             {
                 error = $"unknown option '{name}'.";
                 return false;
@@ -102,6 +107,8 @@ public static class EvalCommand
                 case "--scale": slot = ref scaleText; break;
                 case "--model": slot = ref model; break;
                 case "--json": slot = ref json; break;
+                case "--tile": slot = ref tileText; break;
+                case "--overlap": slot = ref overlapText; break;
             }
             if (slot is not null)
             {
@@ -124,8 +131,32 @@ public static class EvalCommand
             error = $"--data folder '{data}' does not exist.";
             return false;
         }
+        var tiling = Tiling.Default;
+        if (tileText is not null)
+        {
+            if (!int.TryParse(tileText, NumberStyles.None, CultureInfo.InvariantCulture, out int tile) || tile < 8)
+            {
+                error = $"--tile must be an integer of at least 8, got '{tileText}'.";
+                return false;
+            }
+            tiling = tiling with { Tile = tile };
+        }
+        if (overlapText is not null)
+        {
+            if (!int.TryParse(overlapText, NumberStyles.None, CultureInfo.InvariantCulture, out int overlap))
+            {
+                error = $"--overlap must be a whole number, got '{overlapText}'.";
+                return false;
+            }
+            tiling = tiling with { Overlap = overlap };
+        }
+        if (2 * tiling.Overlap >= tiling.Tile)
+        {
+            error = $"--overlap {tiling.Overlap} must be less than half the tile ({tiling.Tile}).";
+            return false;
+        }
         error = null;
-        options = new Options(data, scale, model, selfEnsemble, json);
+        options = new Options(data, scale, model, selfEnsemble, json) { Tiling = tiling };
         return true;
     }
 }

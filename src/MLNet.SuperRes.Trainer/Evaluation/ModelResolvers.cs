@@ -10,16 +10,17 @@ namespace MLNet.SuperRes.Trainer.Evaluation;
 /// </summary>
 public static class ModelResolvers
 {
-    public static ISuperResolver Open(string model, int scale)
+    public static ISuperResolver Open(string model, int scale, Tiling? tiling = null)
     {
+        tiling ??= Tiling.Default;
         if (model == "default" || model.EndsWith(".onnx", StringComparison.OrdinalIgnoreCase))
         {
             if (model != "default" && !File.Exists(model)) throw new FileNotFoundException($"Model '{model}' does not exist.", model);
-            return new OnnxResolver(model, scale);
+            return new OnnxResolver(model, scale, tiling);
         }
         var path = Directory.Exists(model) ? Path.Combine(model, "latest", "model.safetensors") : model;
         if (!File.Exists(path)) throw new FileNotFoundException($"Model '{model}' does not exist.", model);
         var network = HspanCheckpoint.Load(path);
-        return new TiledUpscaler(network, CPU);
+        return new TiledUpscaler(network, CPU, tiling.Tile, tiling.Overlap);
     }
 }

@@ -13,11 +13,16 @@ public sealed class OnnxResolver : ISuperResolver, IDisposable
     private readonly SuperResolver resolver;
 
     /// <param name="model">An .onnx file, or "default" for the embedded default model of <paramref name="scale"/>.</param>
-    public OnnxResolver(string model, int scale)
+    public OnnxResolver(string model, int scale, Tiling? tiling = null)
     {
-        resolver = model == "default"
-            ? new SuperResolver(scale)
-            : new SuperResolver(new SuperResolutionOptions { ModelPath = model });
+        tiling ??= Tiling.Default;
+        resolver = new SuperResolver(new SuperResolutionOptions
+        {
+            Scale = model == "default" ? scale : null,
+            ModelPath = model == "default" ? null : model,
+            TileSize = tiling.Tile,
+            TileOverlap = tiling.Overlap,
+        });
     }
 
     public int Scale => resolver.Scale;

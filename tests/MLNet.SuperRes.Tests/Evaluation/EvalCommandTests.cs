@@ -13,7 +13,7 @@ public sealed class EvalCommandTests : IDisposable
 
     private static string Set5 => Path.Combine(SharedData.Data, "Set5");
 
-    private static ISuperResolver NoModels(string model, int scale) => throw new InvalidOperationException($"unexpected model {model}");
+    private static ISuperResolver NoModels(string model, int scale, Tiling tiling) => throw new InvalidOperationException($"unexpected model {model}");
 
     public static TheoryData<string[], string> BadOptions => new()
     {
@@ -28,6 +28,8 @@ public sealed class EvalCommandTests : IDisposable
         { ["--data", "DATA", "--scale", "--model", "bicubic"], "--scale needs a value" },
         { ["--data", "DATA", "--scale", "2", "--scale", "3", "--model", "bicubic"], "given twice" },
         { ["--data", "no/such/folder", "--scale", "2", "--model", "bicubic"], "does not exist" },
+        { ["--data", "DATA", "--scale", "2", "--model", "m.onnx", "--tile", "4"], "--tile must be" },
+        { ["--data", "DATA", "--scale", "2", "--model", "m.onnx", "--tile", "48", "--overlap", "24"], "less than half the tile (48)" },
     };
 
     [Theory]
@@ -45,6 +47,10 @@ public sealed class EvalCommandTests : IDisposable
     {
         Assert.True(EvalCommand.TryParse(["--model", "m.onnx", "--self-ensemble", "--scale", "4", "--data", Set5, "--json", "out.json"], out var options, out _));
         Assert.Equal(new EvalCommand.Options(Set5, 4, "m.onnx", true, "out.json"), options);
+        Assert.Equal(Tiling.Default, options.Tiling);
+
+        Assert.True(EvalCommand.TryParse(["--model", "m.onnx", "--scale", "2", "--data", Set5, "--tile", "48", "--overlap", "8"], out options, out _));
+        Assert.Equal(new Tiling(48, 8), options.Tiling);
     }
 
     [Fact]
@@ -68,7 +74,7 @@ public sealed class EvalCommandTests : IDisposable
         var requests = new List<(string, int)>();
         string json = Path.Combine(_folder, "scores.json");
         int exitCode = EvalCommand.Run(["--data", Set5, "--scale", "4", "--model", "nearest", "--self-ensemble", "--json", json],
-            (model, scale) => { requests.Add((model, scale)); return new NearestResolver(scale); });
+            (model, scale, _) => { requests.Add((model, scale)); return new NearestResolver(scale); });
         Assert.Equal(0, exitCode);
         Assert.Equal([("nearest", 4)], requests);
         using var report = JsonDocument.Parse(File.ReadAllText(json));
@@ -79,7 +85,7 @@ public sealed class EvalCommandTests : IDisposable
 
     [Fact]
     public void ModelWithAnotherScaleFails() =>
-        Assert.Equal(EvalCommand.Failure, EvalCommand.Run(["--data", Set5, "--scale", "4", "--model", "x2"], (_, _) => new NearestResolver(2)));
+        Assert.Equal(EvalCommand.Failure, EvalCommand.Run(["--data", Set5, "--scale", "4", "--model", "x2"], (_, _, _) => new NearestResolver(2)));
 
     [Fact]
     public void CorruptImageInTheFolderFails()

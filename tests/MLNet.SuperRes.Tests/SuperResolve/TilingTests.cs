@@ -79,9 +79,11 @@ public sealed class TilingTests(ITestOutputHelper output)
     {
         byte[] model = TestOnnxModels.Resize(2);
         using var byDefault = new SuperResolver(new SuperResolutionOptions { ModelBytes = model });
-        Assert.Equal(64, byDefault.TileSize); // 4 * 64^4 bytes = 64 MiB
-        using var smaller = new SuperResolver(new SuperResolutionOptions { ModelBytes = model, AttentionMemoryBudgetBytes = 4L * 40 * 40 * 40 * 40 + 1 });
-        Assert.Equal(40, smaller.TileSize);
+        Assert.Equal(40, byDefault.TileSize); // 4 * 40^4 bytes <= 10 MiB < 4 * 41^4
+        using var larger = new SuperResolver(new SuperResolutionOptions { ModelBytes = model, AttentionMemoryBudgetBytes = 64L << 20 });
+        Assert.Equal(64, larger.TileSize);
+        using var smaller = new SuperResolver(new SuperResolutionOptions { ModelBytes = model, AttentionMemoryBudgetBytes = 4L * 32 * 32 * 32 * 32 + 1 });
+        Assert.Equal(32, smaller.TileSize);
         using var given = new SuperResolver(new SuperResolutionOptions { ModelBytes = model, TileSize = 100 });
         Assert.Equal(100, given.TileSize);
     }
