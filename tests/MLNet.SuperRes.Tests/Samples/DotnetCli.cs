@@ -1,0 +1,49 @@
+using System.Diagnostics;
+using System.Text;
+
+namespace MLNet.SuperRes.Tests.Samples;
+
+/// <summary>Runs the dotnet CLI as a child process and captures everything it prints.</summary>
+internal static class DotnetCli
+{
+    /// <summary>The configuration this test assembly was built in; samples are built and run in the same one.</summary>
+    public static string Configuration { get; } =
+        AppContext.BaseDirectory.Split(Path.DirectorySeparatorChar).Contains("Release") ? "Release" : "Debug";
+
+    public static (int ExitCode, string Output) Run(string arguments, string workingDirectory, TimeSpan timeout)
+    {
+        var start = new ProcessStartInfo("dotnet", arguments)
+        {
+            WorkingDirectory = workingDirectory,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+        };
+        start.Environment["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1";
+        start.Environment["DOTNET_NOLOGO"] = "1";
+        var output = new StringBuilder();
+        using var process = new Process { StartInfo = start };
+        process.OutputDataReceived += (_, e) => { if (e.Data is not null) lock (output) output.AppendLine(e.Data); };
+        process.ErrorDataReceived += (_, e) => { if (e.Data is not null) lock (output) output.AppendLine(e.Data); };
+        process.Start();
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        if (!process.WaitForExit(timeout))
+        {
+            process.Kill(entireProcessTree: true);
+            throw new TimeoutException($"'dotnet {arguments}' did not finish within {timeout}:\n{output}");
+        }
+        process.WaitForExit(); // flushes the asynchronous readers
+        lock (output) return (process.ExitCode, output.ToString());
+    }
+
+    /// <summary>Builds a sample (a no-op when the solution build already did) and fails the test with the log if it does not build.</summary>
+    public static void Build(string project)
+    {
+        var (exitCode, log) = Run($"build \"{project}\" -c {Configuration} -nologo -v q", SharedData.RepoRoot, TimeSpan.FromMinutes(10));
+        Assert.True(exitCode == 0, $"building {project} failed:\n{log}");
+    }
+
+    /// <summary>Runs a built sample with <paramref name="arguments"/> from the repository root.</summary>
+    public static (int ExitCode, string Output) RunSample(string project, string arguments, TimeSpan timeout) =>
+        Run($"run --project \"{project}\" -c {Configuration} --no-build -- {arguments}", SharedData.RepoRoot, timeout);
+}

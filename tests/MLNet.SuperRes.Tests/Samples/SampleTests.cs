@@ -1,0 +1,108 @@
+using SixLabors.ImageSharp;
+using SixLabors.ImageSharp.PixelFormats;
+using SixLabors.ImageSharp.Processing;
+using Xunit.Abstractions;
+
+namespace MLNet.SuperRes.Tests.Samples;
+
+/// <summary>
+/// Every sample runs here, briefly, so that none rots. One class: its tests run one after another, so two
+/// builds never touch the same project at once.
+/// </summary>
+public sealed class SampleTests(ITestOutputHelper output) : IDisposable
+{
+    private const string UpscaleProject = "samples/Upscale/Upscale.csproj";
+    private static readonly TimeSpan Minutes5 = TimeSpan.FromMinutes(5);
+    private readonly string _temp = Directory.CreateTempSubdirectory("superres-samples-").FullName;
+
+    private static string TestCard => Path.Combine(SharedData.RepoRoot, "samples", "Upscale", "images", "test-card.png");
+
+    [Fact]
+    public void Upscale_TheShippedTestCard_WritesItTwiceAsLarge_AndAComparison()
+    {
+        DotnetCli.Build(UpscaleProject);
+        string result = Path.Combine(_temp, "card-x2.png"), compare = Path.Combine(_temp, "compare.png");
+        var (exitCode, log) = DotnetCli.RunSample(UpscaleProject,
+            $"\"{TestCard}\" \"{result}\" --provider cpu --compare \"{compare}\" --compare-region 30,40,100,70", Minutes5);
+        output.WriteLine(log);
+        Assert.True(exitCode == 0, log);
+        Assert.Contains("embedded hspan-x2, x2, CPU", log);
+        Assert.Contains("240x160 -> 480x320", log);
+        var info = Image.Identify(result);
+        Assert.Equal((480, 320), (info.Width, info.Height));
+        var comparison = Image.Identify(compare); // two 400x280 panels (200x140 output crops, doubled) and an 8-pixel gap
+        Assert.Equal((808, 280), (comparison.Width, comparison.Height));
+    }
+
+    [Fact]
+    public void Upscale_AFolder_WritesOnePngPerImage_AndNamesTheOneItCannotRead()
+    {
+        DotnetCli.Build(UpscaleProject);
+        string input = Path.Combine(_temp, "in"), outputFolder = Path.Combine(_temp, "out");
+        Directory.CreateDirectory(input);
+        using (var card = Image.Load<Rgba32>(TestCard))
+        {
+            card.Clone(m => m.Crop(new Rectangle(0, 0, 24, 20))).SaveAsPng(Path.Combine(input, "a.png"));
+            card.Clone(m => m.Crop(new Rectangle(100, 50, 30, 16))).SaveAsJpeg(Path.Combine(input, "b.jpg"));
+        }
+        File.WriteAllText(Path.Combine(input, "c.png"), "not a picture");
+
+        var (exitCode, log) = DotnetCli.RunSample(UpscaleProject, $"\"{input}\" \"{outputFolder}\" --scale 3 --provider cpu", Minutes5);
+        output.WriteLine(log);
+        Assert.Equal(1, exitCode);
+        Assert.Contains("c.png FAILED", log);
+        Assert.Contains("2 of 3 images", log);
+        Assert.Equal((72, 60), Size(Path.Combine(outputFolder, "a.png")));
+        Assert.Equal((90, 48), Size(Path.Combine(outputFolder, "b.png")));
+        Assert.False(File.Exists(Path.Combine(outputFolder, "c.png")));
+    }
+
+    [Theory]
+    [InlineData("no-such-image.png out.png", "neither an image file nor a folder", 2)]
+    [InlineData("IN out.png --scale 5", "--scale must be a whole number from 2 to 4", 2)]
+    [InlineData("IN out.png --provider tpu", "--provider must be auto, cuda or cpu", 2)]
+    [InlineData("IN out.png --tile 32 --overlap 16", "TileOverlap (16) must be less than half the tile size (32)", 1)]
+    [InlineData("IN out.png --model missing.onnx", "missing.onnx", 1)]
+    public void Upscale_BadArguments_SayWhatIsWrong(string arguments, string message, int expectedExitCode)
+    {
+        DotnetCli.Build(UpscaleProject);
+        var (exitCode, log) = DotnetCli.RunSample(UpscaleProject, arguments.Replace("IN", $"\"{TestCard}\""), Minutes5);
+        output.WriteLine(log);
+        Assert.Equal(expectedExitCode, exitCode);
+        Assert.Contains(message, log);
+    }
+
+    [Fact]
+    public void Pipeline_FitsSavesLoadsAndPredicts()
+    {
+        const string project = "samples/Pipeline/Pipeline.csproj";
+        DotnetCli.Build(project);
+        var (exitCode, log) = DotnetCli.RunSample(project, "", Minutes5);
+        output.WriteLine(log);
+        Assert.True(exitCode == 0, log);
+        Assert.Contains("LoadImages -> SuperResolve -> ResizeImages -> ExtractPixels -> KMeans(3) on 15 images", log);
+        Assert.Contains("48x48 -> 96x96", log);
+        Assert.Contains("The loaded pipeline predicts exactly as the fitted one.", log);
+    }
+
+    [Fact]
+    public void TrainAndExport_TrainsExportsScoresAndRunsTheModelInSuperResolve()
+    {
+        const string project = "samples/TrainAndExport/TrainAndExport.csproj";
+        DotnetCli.Build(project);
+        var (exitCode, log) = DotnetCli.RunSample(project, $"--iterations 30 --out \"{Path.Combine(_temp, "run")}\"", Minutes5);
+        output.WriteLine(log);
+        Assert.True(exitCode == 0, log);
+        Assert.Contains("Trained 30 iterations", log);
+        Assert.True(File.Exists(Path.Combine(_temp, "run", "tiny-hspan-x2.onnx")), log);
+        Assert.Contains("SuperResolve with the trained model: test-card.png 240x160 -> 480x320.", log);
+    }
+
+    private static (int, int) Size(string path)
+    {
+        var info = Image.Identify(path) ?? throw new InvalidDataException(path);
+        return (info.Width, info.Height);
+    }
+
+    public void Dispose() => Directory.Delete(_temp, recursive: true);
+}
