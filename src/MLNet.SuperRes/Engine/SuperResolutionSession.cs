@@ -56,6 +56,25 @@ internal sealed class SuperResolutionSession : IDisposable
     /// </summary>
     public static SuperResolutionSession Open(ModelSource model, SuperResolutionOptions options, bool validateOnly = false)
     {
+        try
+        {
+            return OpenSession(model, options, validateOnly);
+        }
+        catch (Exception e) when (IsMissingNativeRuntime(e))
+        {
+            throw new InvalidOperationException(
+                "ONNX Runtime's native library could not be loaded, so the super-resolution model cannot run. The application " +
+                "must reference one ONNX Runtime native package: Microsoft.ML.OnnxRuntime (CPU) or Microsoft.ML.OnnxRuntime.Gpu " +
+                $"(CUDA, with the CPU as well), version 1.31 or later. ({e.GetBaseException().Message})", e);
+        }
+    }
+
+    // The managed ONNX Runtime API fails in its static constructor when libonnxruntime is absent.
+    private static bool IsMissingNativeRuntime(Exception e) =>
+        e is DllNotFoundException || (e is TypeInitializationException && e.GetBaseException() is DllNotFoundException or EntryPointNotFoundException);
+
+    private static SuperResolutionSession OpenSession(ModelSource model, SuperResolutionOptions options, bool validateOnly)
+    {
         if (validateOnly)
         {
             using var cpu = new SessionOptions { GraphOptimizationLevel = GraphOptimizationLevel.ORT_DISABLE_ALL };
