@@ -14,7 +14,7 @@ public sealed class PackageTests(ITestOutputHelper output) : IDisposable
     private readonly string _version = $"0.1.0-test.{DateTime.UtcNow:yyyyMMddHHmmss}.{Environment.ProcessId}";
 
     [Fact]
-    public void Package_HoldsModelsDocsReadmeLicence_AndWorksInAFreshProject()
+    public void Package_HoldsModelsDocsReadmeLicence_WorksInAFreshProject_AndNamesAMissingRuntime()
     {
         string feed = Path.Combine(_temp, "feed"), app = Path.Combine(_temp, "app");
         Dotnet($"pack src/MLNet.SuperRes/MLNet.SuperRes.csproj -c {DotnetCli.Configuration} -o \"{feed}\" -p:Version={_version} -nologo -v q", SharedData.RepoRoot);
@@ -61,6 +61,13 @@ public sealed class PackageTests(ITestOutputHelper output) : IDisposable
         string testCard = Path.Combine(SharedData.RepoRoot, "samples", "Upscale", "images", "test-card.png");
         string log = Dotnet($"run -c Release -- \"{testCard}\"", app);
         Assert.Contains("RESULT 480x320", log);
+
+        // Without a native ONNX Runtime package the first use says which package to add.
+        Dotnet("remove package Microsoft.ML.OnnxRuntime", app);
+        var (exitCode, failure) = DotnetCli.Run($"run -c Release -- \"{testCard}\"", app, TimeSpan.FromMinutes(5));
+        output.WriteLine(failure);
+        Assert.NotEqual(0, exitCode);
+        Assert.Contains("must reference one ONNX Runtime native package: Microsoft.ML.OnnxRuntime (CPU) or Microsoft.ML.OnnxRuntime.Gpu", failure);
     }
 
     private string Dotnet(string arguments, string workingDirectory)
