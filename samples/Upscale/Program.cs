@@ -20,8 +20,8 @@ const string Usage = """
       --model FILE.onnx   an HSPAN-style ONNX model instead of the embedded default
       --provider P        auto (CUDA when it starts, else CPU; the default), cuda, or cpu
       --gpu N             CUDA device number (default 0)
-      --tile N            tile side in input pixels (default: from the attention memory budget, 64)
-      --overlap N         pixels shared by neighbouring tiles (default 16)
+      --tile N            tile side in input pixels (default 40, from the attention memory budget)
+      --overlap N         pixels shared by neighbouring tiles, at least (default 4)
       --threads N         ONNX Runtime threads on the CPU (default: ONNX Runtime's choice)
       --self-ensemble     average the 8 flips and rotations (about 8x slower, a little sharper)
       --compare FILE      also write FILE: bicubic (left) beside HSPAN (right); single images only

@@ -15,7 +15,7 @@ internal sealed class UpscaleArguments
     public string Provider { get; init; } = "auto";
     public int GpuDevice { get; init; }
     public int TileSize { get; init; }
-    public int TileOverlap { get; init; } = 16;
+    public int? TileOverlap { get; init; }
     public int? Threads { get; init; }
     public bool SelfEnsemble { get; init; }
     public string? ComparePath { get; init; }
@@ -52,7 +52,7 @@ internal sealed class UpscaleArguments
             Provider = provider,
             GpuDevice = values.ContainsKey("gpu") ? Int(values, "gpu", 0, 64) : 0,
             TileSize = values.ContainsKey("tile") ? Int(values, "tile", 8, 4096) : 0,
-            TileOverlap = values.ContainsKey("overlap") ? Int(values, "overlap", 0, 2048) : 16,
+            TileOverlap = values.ContainsKey("overlap") ? Int(values, "overlap", 0, 2048) : null,
             Threads = values.ContainsKey("threads") ? Int(values, "threads", 1, 1024) : null,
             SelfEnsemble = selfEnsemble,
             ComparePath = values.GetValueOrDefault("compare"),
@@ -82,7 +82,7 @@ internal sealed class UpscaleArguments
         Scale = Scale,
         ModelPath = ModelPath,
         TileSize = TileSize,
-        TileOverlap = TileOverlap,
+        TileOverlap = TileOverlap ?? new SuperResolutionOptions().TileOverlap,
         IntraOpNumThreads = Threads,
         SelfEnsemble = SelfEnsemble,
         GpuDeviceId = Provider == "cpu" ? null : GpuDevice,
