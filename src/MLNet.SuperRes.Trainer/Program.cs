@@ -20,11 +20,6 @@ try
         _ => PrintUsage(usage),
     };
 }
-catch (UsageException e)
-{
-    Console.Error.WriteLine(e.Message);
-    return 2;
-}
 catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException or InvalidDataException or ArgumentException or InvalidOperationException)
 {
     Console.Error.WriteLine($"error: {e.Message}");

@@ -2,65 +2,83 @@ using System.Globalization;
 
 namespace MLNet.SuperRes.Trainer.Commands;
 
-/// <summary>Thrown for a bad command line; the program prints the message and exits with code 2.</summary>
+/// <summary>A bad command line: the verb prints "verb: message" and its usage, and exits with code 2.</summary>
 public sealed class UsageException(string message) : Exception(message);
 
-/// <summary>"--name value" and "--flag" options of one verb; every option must be known, every value well-formed.</summary>
+/// <summary>
+/// The "--name value" and "--flag" options of one verb, shared by train, eval and export: every option
+/// given once, every value present and well-formed, and (after <see cref="RejectUnknown"/>) every option known.
+/// </summary>
 public sealed class CommandLine
 {
     private readonly Dictionary<string, string?> values = new();
     private readonly HashSet<string> used = new();
-    private readonly string verb;
+    private readonly HashSet<string> missingValue = new();
 
-    public CommandLine(string verb, string[] args, IReadOnlySet<string> flags)
+    /// <summary>Splits <paramref name="args"/>; names in <paramref name="flags"/> take no value.</summary>
+    public CommandLine(string[] args, params string[] flags)
     {
-        this.verb = verb;
         for (int i = 0; i < args.Length; i++)
         {
-            var arg = args[i];
-            if (!arg.StartsWith("--", StringComparison.Ordinal)) throw new UsageException($"{verb}: unexpected argument '{arg}'.");
-            var name = arg[2..];
+            string arg = args[i];
+            if (!arg.StartsWith("--", StringComparison.Ordinal)) throw new UsageException($"unexpected argument '{arg}'.");
+            string name = arg[2..];
+            if (values.ContainsKey(name)) throw new UsageException($"option --{name} is given twice.");
             if (flags.Contains(name)) { values[name] = null; continue; }
-            if (i + 1 >= args.Length) throw new UsageException($"{verb}: option --{name} needs a value.");
+            // Reported when the option is read, so that an unknown option is called unknown rather than valueless.
+            if (i + 1 >= args.Length || args[i + 1].StartsWith("--", StringComparison.Ordinal)) { values[name] = null; missingValue.Add(name); continue; }
             values[name] = args[++i];
         }
     }
 
     public bool Has(string name) { used.Add(name); return values.ContainsKey(name); }
 
-    public string? String(string name) { used.Add(name); return values.GetValueOrDefault(name); }
+    public string? String(string name)
+    {
+        used.Add(name);
+        if (missingValue.Contains(name)) throw new UsageException($"option --{name} needs a value.");
+        return values.GetValueOrDefault(name);
+    }
 
-    public string Required(string name) => String(name) ?? throw new UsageException($"{verb}: --{name} is required.");
+    public string Required(string name) => String(name) ?? throw new UsageException($"--{name} is required.");
 
-    public int? Int(string name) => Parse(name, s => int.Parse(s, CultureInfo.InvariantCulture));
+    /// <summary>A whole number of at least <paramref name="min"/>, or null when the option is absent.</summary>
+    public int? Int(string name, int min = int.MinValue) =>
+        Parse<int>(name, text => int.TryParse(text, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out int v) && v >= min ? v : (int?)null,
+              min == int.MinValue ? "a whole number" : $"a whole number of at least {min}");
 
-    public long? Long(string name) => Parse(name, s => long.Parse(s, CultureInfo.InvariantCulture));
+    public long? Long(string name, long min = long.MinValue) =>
+        Parse<long>(name, text => long.TryParse(text, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out long v) && v >= min ? v : (long?)null,
+              min == long.MinValue ? "a whole number" : $"a whole number of at least {min}");
 
-    public double? Double(string name) => Parse(name, s => double.Parse(s, CultureInfo.InvariantCulture));
+    public double? Double(string name) =>
+        Parse<double>(name, text => double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out double v) && double.IsFinite(v) ? v : (double?)null,
+              "a finite number");
 
-    public long[]? LongList(string name) => Parse(name, s => s.Split(',', StringSplitOptions.RemoveEmptyEntries).Select(v => long.Parse(v, CultureInfo.InvariantCulture)).ToArray());
+    public long[]? LongList(string name)
+    {
+        string? text = String(name);
+        if (text is null) return null;
+        var items = text.Split(',', StringSplitOptions.RemoveEmptyEntries);
+        var result = new long[items.Length];
+        for (int i = 0; i < items.Length; i++)
+            if (!long.TryParse(items[i], NumberStyles.None, CultureInfo.InvariantCulture, out result[i]))
+                throw new UsageException($"--{name} must be a comma-separated list of whole numbers, got '{text}'.");
+        return result;
+    }
 
     /// <summary>Call after reading every option: an option nobody asked for is a typo, not something to ignore.</summary>
     public void RejectUnknown()
     {
-        var unknown = values.Keys.Where(k => !used.Contains(k)).ToList();
-        if (unknown.Count > 0) throw new UsageException($"{verb}: unknown option(s) {string.Join(", ", unknown.Select(u => "--" + u))}.");
+        var unknown = values.Keys.Where(k => !used.Contains(k)).Select(k => $"'--{k}'").ToList();
+        if (unknown.Count > 0)
+            throw new UsageException($"unknown option{(unknown.Count > 1 ? "s" : "")} {string.Join(", ", unknown)}.");
     }
 
-    private T? Parse<T>(string name, Func<string, T> parse) where T : struct
+    private T? Parse<T>(string name, Func<string, T?> parse, string expected) where T : struct
     {
-        var text = String(name);
+        string? text = String(name);
         if (text is null) return null;
-        try { return parse(text); }
-        catch (FormatException) { throw new UsageException($"{verb}: --{name} '{text}' is not a valid value."); }
-        catch (OverflowException) { throw new UsageException($"{verb}: --{name} '{text}' is out of range."); }
-    }
-
-    private T[]? Parse<T>(string name, Func<string, T[]> parse)
-    {
-        var text = String(name);
-        if (text is null) return null;
-        try { return parse(text); }
-        catch (FormatException) { throw new UsageException($"{verb}: --{name} '{text}' is not a valid list."); }
+        return parse(text) ?? throw new UsageException($"--{name} must be {expected}, got '{text}'.");
     }
 }

@@ -80,83 +80,28 @@ public static class EvalCommand
     {
         ArgumentNullException.ThrowIfNull(args);
         options = null!;
-        string? data = null, scaleText = null, model = null, json = null, tileText = null, overlapText = null;
-        bool selfEnsemble = false;
-        for (int i = 0; i < args.Length; i++)
+        try
         {
-            string name = args[i];
-            if (name == "--self-ensemble")
-            {
-                selfEnsemble = true;
-                continue;
-            }
-            if (name is not ("--data" or "--scale" or "--model" or "--json" or "--tile" or "--overlap"))
-            {
-                error = $"unknown option '{name}'.";
-                return false;
-            }
-            if (i + 1 >= args.Length || args[i + 1].StartsWith("--", StringComparison.Ordinal))
-            {
-                error = $"option {name} needs a value.";
-                return false;
-            }
-            string value = args[++i];
-            ref string? slot = ref data;
-            switch (name)
-            {
-                case "--scale": slot = ref scaleText; break;
-                case "--model": slot = ref model; break;
-                case "--json": slot = ref json; break;
-                case "--tile": slot = ref tileText; break;
-                case "--overlap": slot = ref overlapText; break;
-            }
-            if (slot is not null)
-            {
-                error = $"option {name} is given twice.";
-                return false;
-            }
-            slot = value;
+            var cl = new CommandLine(args, "self-ensemble");
+            string data = cl.Required("data");
+            int scale = cl.Int("scale", min: 2) ?? throw new UsageException("--scale is required.");
+            string model = cl.Required("model");
+            bool selfEnsemble = cl.Has("self-ensemble");
+            string? json = cl.String("json");
+            var tiling = new Tiling(cl.Int("tile", min: 8) ?? Tiling.Default.Tile, cl.Int("overlap", min: 0) ?? Tiling.Default.Overlap);
+            cl.RejectUnknown();
+            if (2 * tiling.Overlap >= tiling.Tile)
+                throw new UsageException($"--overlap {tiling.Overlap} must be less than half the tile ({tiling.Tile}).");
+            if (!Directory.Exists(data))
+                throw new UsageException($"--data folder '{data}' does not exist.");
+            options = new Options(data, scale, model, selfEnsemble, json) { Tiling = tiling };
+            error = null;
+            return true;
         }
-
-        if (data is null) { error = "missing --data FOLDER."; return false; }
-        if (scaleText is null) { error = "missing --scale S."; return false; }
-        if (model is null) { error = "missing --model (bicubic|MODEL)."; return false; }
-        if (!int.TryParse(scaleText, NumberStyles.None, CultureInfo.InvariantCulture, out int scale) || scale < 2)
+        catch (UsageException e)
         {
-            error = $"--scale must be an integer of at least 2, got '{scaleText}'.";
+            error = e.Message;
             return false;
         }
-        if (!Directory.Exists(data))
-        {
-            error = $"--data folder '{data}' does not exist.";
-            return false;
-        }
-        var tiling = Tiling.Default;
-        if (tileText is not null)
-        {
-            if (!int.TryParse(tileText, NumberStyles.None, CultureInfo.InvariantCulture, out int tile) || tile < 8)
-            {
-                error = $"--tile must be an integer of at least 8, got '{tileText}'.";
-                return false;
-            }
-            tiling = tiling with { Tile = tile };
-        }
-        if (overlapText is not null)
-        {
-            if (!int.TryParse(overlapText, NumberStyles.None, CultureInfo.InvariantCulture, out int overlap))
-            {
-                error = $"--overlap must be a whole number, got '{overlapText}'.";
-                return false;
-            }
-            tiling = tiling with { Overlap = overlap };
-        }
-        if (2 * tiling.Overlap >= tiling.Tile)
-        {
-            error = $"--overlap {tiling.Overlap} must be less than half the tile ({tiling.Tile}).";
-            return false;
-        }
-        error = null;
-        options = new Options(data, scale, model, selfEnsemble, json) { Tiling = tiling };
-        return true;
     }
 }

@@ -32,7 +32,7 @@ public static class ExportCommand
     {
         Options options;
         try { options = Parse(args); }
-        catch (ArgumentException e)
+        catch (UsageException e)
         {
             error.WriteLine($"export: {e.Message}");
             error.WriteLine(Usage);
@@ -48,42 +48,13 @@ public static class ExportCommand
         }
     }
 
-    /// <summary>Parses the arguments; throws <see cref="ArgumentException"/> naming what is wrong.</summary>
+    /// <summary>Parses the arguments; throws <see cref="UsageException"/> naming what is wrong.</summary>
     public static Options Parse(string[] args)
     {
-        string? checkpoint = null, outputPath = null;
-        int? topk = null;
-        double? resScale = null;
-        bool verify = false;
-        for (int i = 0; i < args.Length; i++)
-        {
-            string Value()
-            {
-                if (i + 1 >= args.Length || args[i + 1].StartsWith("--", StringComparison.Ordinal))
-                    throw new ArgumentException($"option {args[i]} needs a value.");
-                return args[++i];
-            }
-            switch (args[i])
-            {
-                case "--checkpoint": checkpoint = Value(); break;
-                case "--output": outputPath = Value(); break;
-                case "--topk":
-                    var k = Value();
-                    topk = int.TryParse(k, NumberStyles.Integer, CultureInfo.InvariantCulture, out var parsedK) && parsedK >= 1
-                        ? parsedK : throw new ArgumentException($"--topk must be a positive integer, not '{k}'.");
-                    break;
-                case "--res-scale":
-                    var r = Value();
-                    resScale = double.TryParse(r, NumberStyles.Float, CultureInfo.InvariantCulture, out var parsedR) && double.IsFinite(parsedR)
-                        ? parsedR : throw new ArgumentException($"--res-scale must be a finite number, not '{r}'.");
-                    break;
-                case "--verify": verify = true; break;
-                default: throw new ArgumentException($"unknown argument '{args[i]}'.");
-            }
-        }
-        if (checkpoint is null) throw new ArgumentException("--checkpoint is required.");
-        if (outputPath is null) throw new ArgumentException("--output is required.");
-        return new Options(checkpoint, outputPath, topk, resScale, verify);
+        var cl = new CommandLine(args, "verify");
+        var options = new Options(cl.Required("checkpoint"), cl.Required("output"), cl.Int("topk", min: 1), cl.Double("res-scale"), cl.Has("verify"));
+        cl.RejectUnknown();
+        return options;
     }
 
     private static int Execute(Options options, TextWriter output, TextWriter error)

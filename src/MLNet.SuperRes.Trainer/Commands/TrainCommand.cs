@@ -20,24 +20,47 @@ public static class TrainCommand
 
     public static int Run(string[] args)
     {
-        var cl = new CommandLine("train", args, new HashSet<string>());
+        TrainOptions options;
+        bool resume;
+        try
+        {
+            (options, resume) = Parse(args);
+        }
+        catch (UsageException e)
+        {
+            Console.Error.WriteLine($"train: {e.Message}");
+            Console.Error.WriteLine(Usage);
+            return 2;
+        }
+
+        var result = new HspanTrainer(options).Run(resume);
+        Console.WriteLine(result.Finished
+            ? $"Finished at iteration {result.Iteration}" + (result.BestPsnr is double best ? $"; best validation PSNR {best:F3} dB at {result.BestIteration}" : "") + $". Checkpoints in '{options.OutDir}'."
+            : $"Stopped at iteration {result.Iteration} of {options.Iterations}; resume with: train --resume {options.OutDir}");
+        return 0;
+    }
+
+    /// <summary>The run's options, and whether it resumes; throws <see cref="UsageException"/> naming what is wrong.</summary>
+    public static (TrainOptions Options, bool Resume) Parse(string[] args)
+    {
+        var cl = new CommandLine(args);
         if (cl.String("libtorch") is string libtorch) TorchDevice.UseLibTorchFrom(libtorch);
         var resumeDir = cl.String("resume");
         TrainOptions options;
         if (resumeDir is not null)
         {
             var state = new CheckpointDirectory(resumeDir).ReadLatestState()
-                ?? throw new UsageException($"train: --resume '{resumeDir}' holds no checkpoint.");
+                ?? throw new UsageException($"--resume '{resumeDir}' holds no checkpoint.");
             options = ApplyRunOptions(cl, state.Options with { OutDir = resumeDir });
             if (cl.Has("scale") || cl.Has("n-feats") || cl.Has("n-resgroups") || cl.Has("n-resblocks") || cl.Has("topk") || cl.Has("reduction") || cl.Has("res-scale"))
-                throw new UsageException("train: --resume continues the saved model; its size options cannot change.");
+                throw new UsageException("--resume continues the saved model; its size options cannot change.");
         }
         else
         {
             var defaults = new TrainOptions();
             var model = new HspanConfig
             {
-                Scale = cl.Int("scale") ?? throw new UsageException("train: --scale is required."),
+                Scale = cl.Int("scale") ?? throw new UsageException("--scale is required."),
                 NResGroups = cl.Int("n-resgroups") ?? defaults.Model.NResGroups,
                 NResBlocks = cl.Int("n-resblocks") ?? defaults.Model.NResBlocks,
                 NFeats = cl.Int("n-feats") ?? defaults.Model.NFeats,
@@ -56,15 +79,10 @@ public static class TrainCommand
                 Seed = cl.Int("seed") ?? defaults.Seed,
                 InitCheckpoint = cl.String("init"),
             });
-            if (options.DataFolders.Length == 0) throw new UsageException("train: --data is required.");
+            if (options.DataFolders.Length == 0) throw new UsageException("--data is required.");
         }
         cl.RejectUnknown();
-
-        var result = new HspanTrainer(options).Run(resume: resumeDir is not null);
-        Console.WriteLine(result.Finished
-            ? $"Finished at iteration {result.Iteration}" + (result.BestPsnr is double best ? $"; best validation PSNR {best:F3} dB at {result.BestIteration}" : "") + $". Checkpoints in '{options.OutDir}'."
-            : $"Stopped at iteration {result.Iteration} of {options.Iterations}; resume with: train --resume {options.OutDir}");
-        return 0;
+        return (options, resumeDir is not null);
     }
 
     /// <summary>Options that may change between a run and its resumption.</summary>

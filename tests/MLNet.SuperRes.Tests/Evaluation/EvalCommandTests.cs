@@ -17,9 +17,9 @@ public sealed class EvalCommandTests : IDisposable
 
     public static TheoryData<string[], string> BadOptions => new()
     {
-        { ["--scale", "2", "--model", "bicubic"], "missing --data" },
-        { ["--data", "DATA", "--model", "bicubic"], "missing --scale" },
-        { ["--data", "DATA", "--scale", "2"], "missing --model" },
+        { ["--scale", "2", "--model", "bicubic"], "--data is required" },
+        { ["--data", "DATA", "--model", "bicubic"], "--scale is required" },
+        { ["--data", "DATA", "--scale", "2"], "--model is required" },
         { ["--data", "DATA", "--scale", "two", "--model", "bicubic"], "--scale must be" },
         { ["--data", "DATA", "--scale", "1", "--model", "bicubic"], "--scale must be" },
         { ["--data", "DATA", "--scale", "-2", "--model", "bicubic"], "--scale must be" },

@@ -60,9 +60,9 @@ public class ExportCommandTests : IDisposable
     [Theory]
     [InlineData(new[] { "--output", "m.onnx" }, "--checkpoint is required")]
     [InlineData(new[] { "--checkpoint", "c.pt" }, "--output is required")]
-    [InlineData(new[] { "--checkpoint", "c.pt", "--output", "m.onnx", "--topk", "0" }, "--topk must be a positive integer")]
+    [InlineData(new[] { "--checkpoint", "c.pt", "--output", "m.onnx", "--topk", "0" }, "--topk must be a whole number of at least 1")]
     [InlineData(new[] { "--checkpoint", "c.pt", "--output", "m.onnx", "--res-scale", "abc" }, "--res-scale must be a finite number")]
-    [InlineData(new[] { "--checkpoint", "c.pt", "--output", "m.onnx", "--fast" }, "unknown argument '--fast'")]
+    [InlineData(new[] { "--checkpoint", "c.pt", "--output", "m.onnx", "--fast" }, "unknown option '--fast'")]
     [InlineData(new[] { "--checkpoint", "--output", "m.onnx" }, "option --checkpoint needs a value")]
     public void UsageErrorsExitWith2AndSayWhatIsWrong(string[] args, string message)
     {
