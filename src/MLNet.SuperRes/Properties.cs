@@ -2,3 +2,4 @@ using System.Runtime.CompilerServices;
 
 [assembly: InternalsVisibleTo("MLNet.SuperRes.Tests")]
 [assembly: InternalsVisibleTo("MLNet.SuperRes.Benchmarks")]
+[assembly: InternalsVisibleTo("MLNet.SuperRes.Trainer")]

@@ -1,5 +1,6 @@
 using MLNet.SuperRes.Trainer.Archs;
 using MLNet.SuperRes.Trainer.Data;
+using MLNet.SuperRes.Engine;
 using MLNet.SuperRes.Trainer.Evaluation;
 using static TorchSharp.torch;
 
@@ -7,7 +8,8 @@ namespace MLNet.SuperRes.Trainer.Inference;
 
 /// <summary>
 /// Runs a TorchSharp HSPAN over an image of any size in overlapping tiles (the attention is
-/// quadratic in tile area), blending overlaps with linear ramps so no seam shows.
+/// quadratic in tile area). Tile placement and blend weights are the runtime's own
+/// (<see cref="TileLayout"/>), so a checkpoint and its ONNX export are scored on identical tiles.
 /// </summary>
 public sealed class TiledUpscaler : ISuperResolver
 {
@@ -20,7 +22,7 @@ public sealed class TiledUpscaler : ISuperResolver
     public TiledUpscaler(Hspan model, Device device, int tile = 64, int overlap = 16, int tilesPerBatch = 4)
     {
         if (tile < 8) throw new ArgumentOutOfRangeException(nameof(tile), tile, "Tile size must be at least 8.");
-        if (overlap < 0 || overlap >= tile) throw new ArgumentOutOfRangeException(nameof(overlap), overlap, $"Overlap must be in [0, {tile}).");
+        if (overlap < 0 || 2 * overlap >= tile) throw new ArgumentOutOfRangeException(nameof(overlap), overlap, $"Overlap must be at least 0 and less than half the tile ({tile}).");
         (this.model, this.device, this.tile, this.overlap, this.tilesPerBatch) = (model, device, tile, overlap, tilesPerBatch);
     }
 
@@ -44,57 +46,31 @@ public sealed class TiledUpscaler : ISuperResolver
             int s = Scale;
             long h = input.shape[2], w = input.shape[3], c = input.shape[1];
             float range = (float)model.Config.RgbRange;
-            var ys = Starts(h); var xs = Starts(w);
-            long th = Math.Min(tile, h), tw = Math.Min(tile, w);
+            var rows = TileLayout.Create((int)h, tile, overlap, s);
+            var columns = TileLayout.Create((int)w, tile, overlap, s);
+            int th = rows.TileLength, tw = columns.TileLength;
             var output = zeros(new long[] { 1, c, h * s, w * s }, device: device);
-            var weightSum = zeros(new long[] { 1, 1, h * s, w * s }, device: device);
-            var positions = ys.SelectMany(y => xs.Select(x => (y, x))).ToList();
+            var positions = Enumerable.Range(0, rows.Starts.Length)
+                .SelectMany(i => Enumerable.Range(0, columns.Starts.Length).Select(j => (i, j))).ToList();
             var source = input.to(device) * range;
             foreach (var chunk in positions.Chunk(tilesPerBatch))
             {
                 using var chunkScope = NewDisposeScope();
-                var batch = cat(chunk.Select(p => source[.., .., p.y..(p.y + (int)th), p.x..(p.x + (int)tw)]).ToList(), 0);
+                var batch = cat(chunk.Select(p => source[.., .., rows.Starts[p.i]..(rows.Starts[p.i] + th), columns.Starts[p.j]..(columns.Starts[p.j] + tw)]).ToList(), 0);
                 var result = model.call(batch) / range;
-                for (int i = 0; i < chunk.Length; i++)
+                for (int k = 0; k < chunk.Length; k++)
                 {
-                    var (y, x) = chunk[i];
-                    var weight = Ramp(y, th, h, s).view(1, 1, -1, 1) * Ramp(x, tw, w, s).view(1, 1, 1, -1);
-                    var ySlice = TensorIndex.Slice(y * s, (y + th) * s);
-                    var xSlice = TensorIndex.Slice(x * s, (x + tw) * s);
-                    output[TensorIndex.Colon, TensorIndex.Colon, ySlice, xSlice] += result[i..(i + 1)] * weight;
-                    weightSum[TensorIndex.Colon, TensorIndex.Colon, ySlice, xSlice] += weight;
+                    var (i, j) = chunk[k];
+                    var weight = tensor(rows.Weights[i], device: device).view(1, 1, -1, 1) * tensor(columns.Weights[j], device: device).view(1, 1, 1, -1);
+                    var ySlice = TensorIndex.Slice(rows.Starts[i] * s, (rows.Starts[i] + th) * s);
+                    var xSlice = TensorIndex.Slice(columns.Starts[j] * s, (columns.Starts[j] + tw) * s);
+                    output[TensorIndex.Colon, TensorIndex.Colon, ySlice, xSlice] += result[k..(k + 1)] * weight;
                 }
             }
-            return (output / weightSum).clamp(0, 1);
+            // The weights are separable, so their sum over all tiles is the product of the per-axis sums.
+            var total = tensor(rows.TotalWeight, device: device).view(1, 1, -1, 1) * tensor(columns.TotalWeight, device: device).view(1, 1, 1, -1);
+            return (output / total).clamp(0, 1);
         }
         finally { model.train(wasTraining); }
-    }
-
-    private List<int> Starts(long length)
-    {
-        if (length <= tile) return [0];
-        var starts = new List<int>();
-        int step = tile - overlap;
-        for (int p = 0; ; p += step)
-        {
-            if (p + tile >= length) { starts.Add((int)(length - tile)); break; }
-            starts.Add(p);
-        }
-        return starts;
-    }
-
-    /// <summary>1-D blending weights of a tile in output pixels: rising over the overlap on sides that have a neighbour.</summary>
-    private Tensor Ramp(int start, long size, long length, int s)
-    {
-        long n = size * s;
-        var weights = new float[n];
-        float width = Math.Max(1, overlap * s);
-        for (long i = 0; i < n; i++)
-        {
-            float fromStart = start > 0 ? (i + 0.5f) / width : 1f;
-            float fromEnd = start + size < length ? (n - i - 0.5f) / width : 1f;
-            weights[i] = Math.Clamp(Math.Min(fromStart, fromEnd), 1e-3f, 1f);
-        }
-        return tensor(weights, device: device);
     }
 }
