@@ -13,8 +13,23 @@ using SixLabors.ImageSharp;
 using SixLabors.ImageSharp.PixelFormats;
 using SixLabors.ImageSharp.Processing;
 
-string? folder = args.FirstOrDefault(a => !a.StartsWith("--", StringComparison.Ordinal));
-int clusters = args.SkipWhile(a => a != "--clusters").Skip(1).Select(int.Parse).FirstOrDefault(3);
+int clusters = 3;
+string? folder = null;
+for (int i = 0; i < args.Length; i++)
+{
+    if (args[i] == "--clusters" && i + 1 < args.Length && int.TryParse(args[i + 1], out clusters) && clusters >= 2) i++;
+    else if (!args[i].StartsWith("--", StringComparison.Ordinal) && folder is null) folder = args[i];
+    else
+    {
+        Console.Error.WriteLine($"Unexpected '{args[i]}'. Usage: Pipeline [IMAGE_FOLDER] [--clusters K (2 or more, default 3)]");
+        return 2;
+    }
+}
+if (folder is not null && !Directory.Exists(folder))
+{
+    Console.Error.WriteLine($"Image folder '{folder}' does not exist.");
+    return 2;
+}
 folder ??= StandInImages(Path.Combine(AppContext.BaseDirectory, "test-card.png"));
 
 string[] files = Directory.EnumerateFiles(folder)
