@@ -23,10 +23,14 @@ public static partial class HspanCheckpoint
     public const string FormatKey = "format";
     public const string ConfigKey = "config";
 
-    /// <summary>Reads a state_dict from a .pt (PyTorch zip format) or .safetensors file, recognised by content.</summary>
+    /// <summary>
+    /// Reads a state_dict from a .pt (PyTorch zip format) or .safetensors file, recognised by content, or
+    /// from an .onnx model written by this trainer's exporter (<see cref="OnnxWeights"/>).
+    /// </summary>
     public static StateDictFile Read(string path)
     {
         if (!File.Exists(path)) throw new FileNotFoundException($"Checkpoint file '{path}' does not exist.", path);
+        if (path.EndsWith(".onnx", StringComparison.OrdinalIgnoreCase)) return OnnxWeights.Read(path);
         var head = new byte[16];
         int read;
         using (var stream = File.OpenRead(path)) read = stream.ReadAtLeast(head, head.Length, throwOnEndOfStream: false);
@@ -53,7 +57,7 @@ public static partial class HspanCheckpoint
         }
         if (read >= 2 && first[0] == 0x80)
             throw new InvalidDataException($"Checkpoint '{path}' uses PyTorch's legacy (pre-1.6) serialization. Re-save it with torch.save(state_dict, file) from a current PyTorch.");
-        throw new InvalidDataException($"Checkpoint '{path}' is neither a PyTorch .pt (zip) file nor a .safetensors file.");
+        throw new InvalidDataException($"Checkpoint '{path}' is neither a PyTorch .pt (zip) file nor a .safetensors file (nor, by its name, an .onnx model).");
     }
 
     /// <summary>

@@ -1,0 +1,66 @@
+using System.Globalization;
+using System.Text.Json;
+using Google.Protobuf;
+using MLNet.SuperRes.Trainer.Archs;
+using MLNet.SuperRes.Trainer.Export;
+using Onnx;
+using static TorchSharp.torch;
+
+namespace MLNet.SuperRes.Trainer.Checkpoints;
+
+/// <summary>
+/// Reads the weights back out of an ONNX model written by <see cref="HspanOnnxExporter"/>, whose initializers
+/// carry the state_dict names: an exported model (an embedded default, say) can then seed <c>train --init</c>,
+/// be evaluated with TorchSharp, or be exported again. The configuration comes from the model's metadata.
+/// </summary>
+public static class OnnxWeights
+{
+    public static StateDictFile Read(string path)
+    {
+        ModelProto model;
+        try { model = ModelProto.Parser.ParseFrom(File.ReadAllBytes(path)); }
+        catch (InvalidProtocolBufferException e) { throw new InvalidDataException($"'{path}' is not a readable ONNX model: {e.Message}", e); }
+
+        var metadata = model.MetadataProps.ToDictionary(p => p.Key, p => p.Value);
+        if (metadata.GetValueOrDefault(OnnxMetadataKeys.Exporter) != OnnxMetadataKeys.ExporterValue)
+            throw new InvalidDataException(
+                $"'{path}' is an ONNX model, but not one written by {OnnxMetadataKeys.ExporterValue}'s export verb; only those keep the " +
+                "state_dict names its weights can be read back by.");
+
+        var tensors = new Dictionary<string, Tensor>();
+        foreach (var initializer in model.Graph.Initializer)
+        {
+            if (initializer.Name.StartsWith("const_", StringComparison.Ordinal)) continue; // the graph's own constants
+            if (initializer.DataType != (int)TensorProto.Types.DataType.Float || initializer.RawData.Length == 0)
+                throw new InvalidDataException($"'{path}': weight '{initializer.Name}' is not stored as raw float32 data.");
+            long[] dims = initializer.Dims.ToArray();
+            var values = new float[initializer.RawData.Length / sizeof(float)];
+            initializer.RawData.Span.CopyTo(System.Runtime.InteropServices.MemoryMarshal.AsBytes(values.AsSpan()));
+            var weight = tensor(values, dims);
+            // PReLU slopes are stored as [C, 1, 1] so that they broadcast over H and W; the module holds [C].
+            if (dims.Length == 3 && dims[1] == 1 && dims[2] == 1) weight = weight.reshape(dims[0]);
+            tensors[initializer.Name] = weight;
+        }
+        // A PReLU with one shared slope is exported as a LeakyRelu node named after the module, its slope an attribute.
+        foreach (var node in model.Graph.Node.Where(n => n.OpType == "LeakyRelu"))
+        {
+            var alpha = node.Attribute.FirstOrDefault(a => a.Name == "alpha")
+                ?? throw new InvalidDataException($"'{path}': LeakyRelu node '{node.Name}' has no alpha.");
+            tensors[node.Output[0] + ".weight"] = tensor(new[] { alpha.F });
+        }
+        tensors.TryAdd("a", zeros(1)); // declared by the official model, never used, so not exported
+
+        var saved = new Dictionary<string, string> { [HspanCheckpoint.FormatKey] = HspanCheckpoint.FormatName };
+        if (metadata.TryGetValue(OnnxMetadataKeys.TopK, out var topk) && metadata.TryGetValue(OnnxMetadataKeys.ResScale, out var resScale))
+        {
+            var config = HspanCheckpoint.InferConfig(tensors, path) with
+            {
+                TopK = int.Parse(topk, CultureInfo.InvariantCulture),
+                ResScale = double.Parse(resScale, CultureInfo.InvariantCulture),
+            };
+            saved[HspanCheckpoint.ConfigKey] = JsonSerializer.Serialize(config, Training.TrainerJson.Default.HspanConfig);
+        }
+        if (metadata.TryGetValue(OnnxMetadataKeys.Iterations, out var iterations)) saved["iterations"] = iterations;
+        return new StateDictFile(path, tensors, saved);
+    }
+}
