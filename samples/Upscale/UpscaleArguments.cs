@@ -96,6 +96,9 @@ internal sealed class UpscaleArguments
         {
             if (Directory.Exists(OutputPath))
                 throw new ArgumentException($"OUT '{OutputPath}' is a folder; for a single image give the output file's name.");
+            string extension = Path.GetExtension(OutputPath).TrimStart('.');
+            if (SixLabors.ImageSharp.Configuration.Default.ImageFormatsManager.FindFormatByFileExtension(extension) is null)
+                throw new ArgumentException($"OUT '{OutputPath}': no image format for the extension '.{extension}' (use .png, .jpg, .bmp, .gif, .tiff, .webp or .tga).");
             return [(InputPath, OutputPath)];
         }
         if (!Directory.Exists(InputPath))

@@ -63,6 +63,7 @@ public sealed class SampleTests(ITestOutputHelper output) : IDisposable
     [InlineData("IN out.png --provider tpu", "--provider must be auto, cuda or cpu", 2)]
     [InlineData("IN out.png --tile 32 --overlap 16", "TileOverlap (16) must be less than half the tile size (32)", 1)]
     [InlineData("IN out.png --model missing.onnx", "missing.onnx", 1)]
+    [InlineData("IN out.xyz", "no image format for the extension '.xyz'", 2)]
     public void Upscale_BadArguments_SayWhatIsWrong(string arguments, string message, int expectedExitCode)
     {
         DotnetCli.Build(UpscaleProject);
