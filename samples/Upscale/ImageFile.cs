@@ -56,9 +56,7 @@ internal sealed class ImageFile
     public static void SaveComparison(ImageFile input, MLImage upscaled, string path, Rectangle? region)
     {
         int scale = upscaled.Width / input.Width;
-        var crop = region ?? new Rectangle(0, 0, input.Width, input.Height);
-        if (!new Rectangle(0, 0, input.Width, input.Height).Contains(crop))
-            throw new ArgumentException($"--compare-region {crop.X},{crop.Y},{crop.Width},{crop.Height} lies outside the {input.Width}x{input.Height} image.");
+        var crop = ComparisonRegion(input, region);
         var outputCrop = new Rectangle(crop.X * scale, crop.Y * scale, crop.Width * scale, crop.Height * scale);
         int magnify = region is null ? 1 : Math.Max(1, (int)Math.Ceiling(400.0 / outputCrop.Width));
         var panel = new Size(outputCrop.Width * magnify, outputCrop.Height * magnify);
@@ -72,6 +70,15 @@ internal sealed class ImageFile
         using var canvas = new Image<Rgba32>(2 * panel.Width + Gap, panel.Height, Color.White);
         canvas.Mutate(m => m.DrawImage(bicubic, new Point(0, 0), 1f).DrawImage(ours, new Point(panel.Width + Gap, 0), 1f));
         canvas.Save(path);
+    }
+
+    /// <summary>The part of <paramref name="input"/> a comparison shows; checked before any upscaling is spent on it.</summary>
+    public static Rectangle ComparisonRegion(ImageFile input, Rectangle? region)
+    {
+        var crop = region ?? new Rectangle(0, 0, input.Width, input.Height);
+        if (!new Rectangle(0, 0, input.Width, input.Height).Contains(crop))
+            throw new ArgumentException($"--compare-region {crop.X},{crop.Y},{crop.Width},{crop.Height} lies outside the {input.Width}x{input.Height} image.");
+        return crop;
     }
 
     private static Image<Rgba32> ToImageSharp(MLImage image)

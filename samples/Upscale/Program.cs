@@ -80,6 +80,8 @@ using (resolver)
         try
         {
             var image = ImageFile.Load(input);
+            if (arguments.ComparePath is not null)
+                ImageFile.ComparisonRegion(image, arguments.CompareRegion);
             using var upscaled = resolver.Upscale(image.Pixels, image.Width, image.Height, MLPixelFormat.Rgba32);
             ImageFile.Save(upscaled, output);
             if (arguments.ComparePath is string comparePath)

@@ -77,17 +77,21 @@ internal sealed class UpscaleArguments
         return new SixLabors.ImageSharp.Rectangle(v[0], v[1], v[2], v[3]);
     }
 
-    public SuperResolutionOptions ToOptions() => new()
+    public SuperResolutionOptions ToOptions()
     {
-        Scale = Scale,
-        ModelPath = ModelPath,
-        TileSize = TileSize,
-        TileOverlap = TileOverlap ?? new SuperResolutionOptions().TileOverlap,
-        IntraOpNumThreads = Threads,
-        SelfEnsemble = SelfEnsemble,
-        GpuDeviceId = Provider == "cpu" ? null : GpuDevice,
-        FallbackToCpu = Provider == "auto",
-    };
+        var options = new SuperResolutionOptions
+        {
+            Scale = Scale,
+            ModelPath = ModelPath,
+            TileSize = TileSize,
+            IntraOpNumThreads = Threads,
+            SelfEnsemble = SelfEnsemble,
+            GpuDeviceId = Provider == "cpu" ? null : GpuDevice,
+            FallbackToCpu = Provider == "auto",
+        };
+        if (TileOverlap is int overlap) options.TileOverlap = overlap; // else the library's default
+        return options;
+    }
 
     /// <summary>Input and output path of each image: one pair for a file, one per image for a folder.</summary>
     public List<(string Input, string Output)> Jobs()

@@ -52,6 +52,8 @@ public sealed class TiledUpscaler : ISuperResolver
             var output = zeros(new long[] { 1, c, h * s, w * s }, device: device);
             var positions = Enumerable.Range(0, rows.Starts.Length)
                 .SelectMany(i => Enumerable.Range(0, columns.Starts.Length).Select(j => (i, j))).ToList();
+            var rowWeights = rows.Weights.Select(weights => tensor(weights, device: device).view(1, 1, -1, 1)).ToArray();
+            var columnWeights = columns.Weights.Select(weights => tensor(weights, device: device).view(1, 1, 1, -1)).ToArray();
             var source = input.to(device) * range;
             foreach (var chunk in positions.Chunk(tilesPerBatch))
             {
@@ -61,7 +63,7 @@ public sealed class TiledUpscaler : ISuperResolver
                 for (int k = 0; k < chunk.Length; k++)
                 {
                     var (i, j) = chunk[k];
-                    var weight = tensor(rows.Weights[i], device: device).view(1, 1, -1, 1) * tensor(columns.Weights[j], device: device).view(1, 1, 1, -1);
+                    var weight = rowWeights[i] * columnWeights[j];
                     var ySlice = TensorIndex.Slice(rows.Starts[i] * s, (rows.Starts[i] + th) * s);
                     var xSlice = TensorIndex.Slice(columns.Starts[j] * s, (columns.Starts[j] + tw) * s);
                     output[TensorIndex.Colon, TensorIndex.Colon, ySlice, xSlice] += result[k..(k + 1)] * weight;

@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Text;
 
@@ -36,10 +37,16 @@ internal static class DotnetCli
         lock (output) return (process.ExitCode, output.ToString());
     }
 
-    /// <summary>Builds a sample (a no-op when the solution build already did) and fails the test with the log if it does not build.</summary>
+    private static readonly ConcurrentDictionary<string, Lazy<(int ExitCode, string Log)>> Builds = new();
+
+    /// <summary>
+    /// Builds a sample once per test run (a no-op when the solution build already did) and fails the test with
+    /// the log if it does not build.
+    /// </summary>
     public static void Build(string project)
     {
-        var (exitCode, log) = Run($"build \"{project}\" -c {Configuration} -nologo -v q", SharedData.RepoRoot, TimeSpan.FromMinutes(10));
+        var (exitCode, log) = Builds.GetOrAdd(project, p => new Lazy<(int, string)>(
+            () => Run($"build \"{p}\" -c {Configuration} -nologo -v q", SharedData.RepoRoot, TimeSpan.FromMinutes(10)))).Value;
         Assert.True(exitCode == 0, $"building {project} failed:\n{log}");
     }
 
