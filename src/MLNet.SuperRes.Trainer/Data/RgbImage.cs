@@ -185,6 +185,37 @@ public sealed class RgbImage
         return new RgbImage(width, height, pixels, isGreyscale);
     }
 
+    /// <summary>Interleaved RGBA bytes (alpha 255), the layout ML.NET's MLImage takes as Rgba32.</summary>
+    public byte[] ToRgba32()
+    {
+        var rgba = new byte[4L * Width * Height];
+        for (long i = 0, j = 0; i < Pixels.Length; i += 3, j += 4)
+        {
+            rgba[j] = Pixels[i];
+            rgba[j + 1] = Pixels[i + 1];
+            rgba[j + 2] = Pixels[i + 2];
+            rgba[j + 3] = 255;
+        }
+        return rgba;
+    }
+
+    /// <summary>An image from interleaved RGBA bytes; the alpha channel is dropped.</summary>
+    public static RgbImage FromRgba32(ReadOnlySpan<byte> rgba, int width, int height)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(width, 1);
+        ArgumentOutOfRangeException.ThrowIfLessThan(height, 1);
+        if (rgba.Length != 4L * width * height)
+            throw new ArgumentException($"Expected {4L * width * height} bytes for a {width}x{height} RGBA image, got {rgba.Length}.", nameof(rgba));
+        var pixels = new byte[3L * width * height];
+        for (int i = 0, j = 0; i < pixels.Length; i += 3, j += 4)
+        {
+            pixels[i] = rgba[j];
+            pixels[i + 1] = rgba[j + 1];
+            pixels[i + 2] = rgba[j + 2];
+        }
+        return new RgbImage(width, height, pixels);
+    }
+
     /// <summary>
     /// The usual SR "quantize": clamps <paramref name="value"/> to [0, 1] and rounds value * 255 to the
     /// nearest integer (ties to even, as numpy and torch round). NaN becomes 0.

@@ -29,25 +29,8 @@ public sealed class OnnxResolver : ISuperResolver, IDisposable
 
     public float[] Upscale(RgbImage lowRes)
     {
-        var rgba = new byte[lowRes.Width * lowRes.Height * 4];
-        for (int i = 0, j = 0; i < lowRes.Pixels.Length; i += 3, j += 4)
-        {
-            rgba[j] = lowRes.Pixels[i];
-            rgba[j + 1] = lowRes.Pixels[i + 1];
-            rgba[j + 2] = lowRes.Pixels[i + 2];
-            rgba[j + 3] = 255;
-        }
-        using var output = resolver.Upscale(rgba, lowRes.Width, lowRes.Height, MLPixelFormat.Rgba32);
-        var pixels = output.Pixels;
-        int count = output.Width * output.Height;
-        var planar = new float[3 * count];
-        for (int p = 0; p < count; p++)
-        {
-            planar[p] = pixels[4 * p] / 255f;
-            planar[count + p] = pixels[4 * p + 1] / 255f;
-            planar[2 * count + p] = pixels[4 * p + 2] / 255f;
-        }
-        return planar;
+        using var output = resolver.Upscale(lowRes.ToRgba32(), lowRes.Width, lowRes.Height, MLPixelFormat.Rgba32);
+        return RgbImage.FromRgba32(output.Pixels, output.Width, output.Height).ToPlanarFloat();
     }
 
     public void Dispose() => resolver.Dispose();

@@ -138,6 +138,19 @@ public sealed class RgbImageTests : IDisposable
         Assert.Equal(image.Pixels, RgbImage.FromPlanarFloat(planar, 6, 4).Pixels);
     }
 
+    [Fact]
+    public void Rgba32RoundTripIsExact()
+    {
+        var image = TestImages.Asymmetric(5, 3);
+        var rgba = image.ToRgba32();
+        Assert.Equal(4 * 15, rgba.Length);
+        Assert.Equal(image.Pixels[3 * 7 + 2], rgba[4 * 7 + 2]); // B of pixel (2, 1)
+        Assert.All(Enumerable.Range(0, 15), p => Assert.Equal(255, rgba[4 * p + 3]));
+        Assert.Equal(image.Pixels, RgbImage.FromRgba32(rgba, 5, 3).Pixels);
+        var error = Assert.Throws<ArgumentException>(() => RgbImage.FromRgba32(rgba, 5, 4));
+        Assert.Contains("Expected 80 bytes for a 5x4 RGBA image, got 60", error.Message);
+    }
+
     [Theory]
     [InlineData(-0.2f, 0)]
     [InlineData(1.7f, 255)]
