@@ -25,7 +25,7 @@ public static class HspaEmitter
 
         // Each row of scores covers the key positions in raster order: one group per image row.
         var imageRows = graph.Node("Shape", ModuleEmitter.Join(path, "image_rows"), new[] { input }, Attr("start", 2L), Attr("end", 3L));
-        var weights = SoftThresholdingEmitter.Emit(graph, scores, hspa.TopK, imageRows, ModuleEmitter.Join(path, "soft_thresholding"));
+        var weights = SoftThresholdingEmitter.Emit(graph, scores, imageRows, ModuleEmitter.Join(path, "soft_thresholding"));
 
         var values = graph.Node("Transpose", ModuleEmitter.Join(path, "values"),
             new[] { graph.Node("Reshape", ModuleEmitter.Join(path, "assembly_flat"), new[] { assembly, flat }) }, Ints("perm", 0L, 2L, 1L));
