@@ -147,10 +147,28 @@ public sealed class HspanTrainer
         return new Evaluator(upscaler).EvaluateFolder(options.ValFolder!, "validation", selfEnsemble: false).Mean.Psnr;
     }
 
-    /// <summary>Fine-tuning start: every tensor that fits is copied; the upsampler may differ (e.g. x4 from x2).</summary>
+    /// <summary>
+    /// Fine-tuning start: every tensor that fits is copied; the upsampler may differ (e.g. x4 from
+    /// x2), and the model may have more residual groups than the checkpoint (same width): then the
+    /// checkpoint's groups come first, its closing body conv moves behind the new groups, and each
+    /// new group starts as the identity (its last conv zeroed, so body * res_scale + input = input),
+    /// so the grown network computes exactly what the checkpoint did and training goes on from there.
+    /// </summary>
     private void InitializeFrom(Hspan model, string path)
     {
         var file = HspanCheckpoint.Read(path);
+        int fileGroups = HspanCheckpoint.InferConfig(file.Tensors, file.Path).NResGroups;
+        int modelGroups = model.Config.NResGroups;
+        if (fileGroups > modelGroups)
+            throw new InvalidDataException($"--init '{path}' has {fileGroups} residual groups, more than the model's {modelGroups}; a network can grow from a checkpoint, not shrink.");
+        bool grows = fileGroups < modelGroups;
+        string closingConv = $"body.{fileGroups}.", movedClosingConv = $"body.{modelGroups}.";
+        var tensors = file.Tensors.ToDictionary(
+            kv => grows && kv.Key.StartsWith(closingConv, StringComparison.Ordinal) ? movedClosingConv + kv.Key[closingConv.Length..] : kv.Key,
+            kv => kv.Value);
+        bool IsNewGroup(string key) => grows && Enumerable.Range(fileGroups, modelGroups - fileGroups).Any(g => key.StartsWith($"body.{g}.", StringComparison.Ordinal));
+        string lastConvOfGroup = $".body.{model.Config.NResBlocks + 1}.";
+
         var own = model.state_dict();
         var skipped = new List<string>();
         var problems = new List<string>();
@@ -158,7 +176,11 @@ public sealed class HspanTrainer
         {
             foreach (var (key, target) in own)
             {
-                if (!file.Tensors.TryGetValue(key, out var source))
+                if (IsNewGroup(key))
+                {
+                    if (key.Contains(lastConvOfGroup, StringComparison.Ordinal)) target.zero_();
+                }
+                else if (!tensors.TryGetValue(key, out var source))
                 {
                     if (key.StartsWith("tail.0.", StringComparison.Ordinal) || key == "a") skipped.Add(key);
                     else problems.Add($"missing {key}");
@@ -171,10 +193,12 @@ public sealed class HspanTrainer
                 else target.copy_(source.to(target.dtype));
             }
         }
-        var unexpected = file.Tensors.Keys.Where(k => !own.ContainsKey(k) && !k.StartsWith("tail.0.", StringComparison.Ordinal)).ToList();
+        var unexpected = tensors.Keys.Where(k => !own.ContainsKey(k) && !k.StartsWith("tail.0.", StringComparison.Ordinal)).ToList();
         problems.AddRange(unexpected.Select(k => $"unexpected {k}"));
         if (problems.Count > 0)
-            throw new InvalidDataException($"--init '{path}' does not fit an HSPAN with {model.Config} (only the upsampler may differ): {string.Join("; ", problems)}.");
-        log($"Initialised from '{path}'" + (skipped.Count > 0 ? $"; the upsampler starts fresh ({skipped.Count} tensors: {string.Join(", ", skipped)})." : "."));
+            throw new InvalidDataException($"--init '{path}' does not fit an HSPAN with {model.Config} (only the upsampler and the number of residual groups may differ): {string.Join("; ", problems)}.");
+        log($"Initialised from '{path}'"
+            + (grows ? $"; grown from {fileGroups} to {modelGroups} residual groups (groups {fileGroups}..{modelGroups - 1} are new and start as the identity)" : "")
+            + (skipped.Count > 0 ? $"; the upsampler starts fresh ({skipped.Count} tensors: {string.Join(", ", skipped)})." : "."));
     }
 }

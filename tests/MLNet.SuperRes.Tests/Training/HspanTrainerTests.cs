@@ -1,6 +1,9 @@
+using MLNet.SuperRes.Tests.Archs;
 using MLNet.SuperRes.Trainer.Archs;
+using MLNet.SuperRes.Trainer.Checkpoints;
 using MLNet.SuperRes.Trainer.Data;
 using MLNet.SuperRes.Trainer.Training;
+using static TorchSharp.torch;
 
 namespace MLNet.SuperRes.Tests.Training;
 
@@ -81,5 +84,72 @@ public class HspanTrainerTests : IDisposable
         Assert.Equal(a.LowRes, b.LowRes);
         Assert.Equal(a.HighRes, b.HighRes);
         Assert.NotEqual(a.LowRes, c.LowRes);
+    }
+
+    [Fact]
+    public void InitFromAnotherScaleStartsOnlyTheUpsamplerFresh()
+    {
+        new HspanTrainer(Tiny("x2", 3), _ => { }).Run(resume: false, set.Value);
+        var x2 = Path.Combine(dir, "x2", CheckpointDirectory.Latest, "model.safetensors");
+        var options = Tiny("x3", 1, lr: 1e-30) with { Model = Tiny("", 1).Model with { Scale = 3 }, InitCheckpoint = x2 };
+        var log = new List<string>();
+        new HspanTrainer(options, log.Add).Run(resume: false, TrainingSet.Load([Set5], 3, 8));
+
+        Assert.Contains(log, line => line.Contains("the upsampler starts fresh (2 tensors: tail.0.0.weight, tail.0.0.bias)"));
+        var before = HspanCheckpoint.Read(x2).Tensors;
+        var after = HspanCheckpoint.Read(Path.Combine(options.OutDir, CheckpointDirectory.Latest, "model.safetensors")).Tensors;
+        Assert.True(before["head.0.weight"].allclose(after["head.0.weight"], rtol: 0, atol: 1e-12));
+        Assert.True(before["tail.1.weight"].allclose(after["tail.1.weight"], rtol: 0, atol: 1e-12));
+        Assert.NotEqual(before["tail.0.0.weight"].shape, after["tail.0.0.weight"].shape);
+    }
+
+    [Fact]
+    public void GrownNetworkComputesWhatItsCheckpointDid()
+    {
+        // The official x2_small (2 groups) grown to 4 groups: the new groups start as the identity,
+        // so after one step at a vanishing learning rate it still gives the official output.
+        var official = Reference.Config("x2_small");
+        var options = Tiny("grown", 1, lr: 1e-30) with
+        {
+            Model = official with { NResGroups = official.NResGroups + 2 },
+            InitCheckpoint = Reference.PathOf("x2_small.weights.safetensors"),
+        };
+        var log = new List<string>();
+        new HspanTrainer(options, log.Add).Run(resume: false, set.Value);
+        Assert.Contains(log, line => line.Contains($"grown from {official.NResGroups} to {official.NResGroups + 2} residual groups"));
+
+        var grown = HspanCheckpoint.Load(Path.Combine(options.OutDir, CheckpointDirectory.Latest, "model.safetensors"), official.TopK, official.ResScale);
+        Assert.Equal(official.NResGroups + 2, grown.Config.NResGroups);
+        var io = Reference.Tensors("x2_small.io.safetensors");
+        grown.eval();
+        using var _ = no_grad();
+        var (max, mean) = Reference.Difference(grown.call(io["input"]), io["output"]);
+        Assert.True(max <= 1e-4 && mean <= 1e-5, $"max abs difference {max}, mean abs difference {mean}");
+    }
+
+    [Fact]
+    public void CheckpointDeeperThanTheModelIsRefused()
+    {
+        var official = Reference.Config("x2_small");
+        var options = Tiny("shrink", 1) with
+        {
+            Model = official with { NResGroups = official.NResGroups - 1 },
+            InitCheckpoint = Reference.PathOf("x2_small.weights.safetensors"),
+        };
+        var e = Assert.Throws<InvalidDataException>(() => new HspanTrainer(options, _ => { }).Run(resume: false, set.Value));
+        Assert.Contains($"has {official.NResGroups} residual groups, more than the model's {official.NResGroups - 1}", e.Message);
+    }
+
+    [Fact]
+    public void CheckpointOfAnotherWidthIsRefused()
+    {
+        var official = Reference.Config("x2_small");
+        var options = Tiny("wider", 1) with
+        {
+            Model = official with { NFeats = official.NFeats * 2 },
+            InitCheckpoint = Reference.PathOf("x2_small.weights.safetensors"),
+        };
+        var e = Assert.Throws<InvalidDataException>(() => new HspanTrainer(options, _ => { }).Run(resume: false, set.Value));
+        Assert.Contains($"head.0.weight has shape [{official.NFeats}, 3, 3, 3], model [{official.NFeats * 2}, 3, 3, 3]", e.Message);
     }
 }
