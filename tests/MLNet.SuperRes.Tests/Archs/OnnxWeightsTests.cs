@@ -39,13 +39,18 @@ public sealed class OnnxWeightsTests : IDisposable
         Assert.True(original.call(input).allclose(loaded.call(input)), "outputs differ");
     }
 
-    [Fact]
-    public void EmbeddedDefaultModel_RunsInTorchSharpAsInOnnxRuntime()
+    [Theory]
+    [InlineData(2, 30, 26)]
+    [InlineData(2, 1, 1)]   // one key per row: the soft thresholding of a single score
+    [InlineData(3, 1, 9)]   // one key per image row
+    [InlineData(4, 7, 2)]
+    [InlineData(2, 13, 5)]
+    public void EmbeddedDefaultModel_RunsInTorchSharpAsInOnnxRuntime(int scale, int width, int height)
     {
-        string onnx = Path.Combine(SharedData.RepoRoot, "src", "MLNet.SuperRes", "Models", "hspan-x2.onnx");
-        var lowRes = RgbImage.Load(Path.Combine(SharedData.Data, "Set5", "butterfly.png")).Crop(60, 40, 30, 26);
-        var torch = ModelResolvers.Open(SaveAsCheckpoint(onnx), 2).Upscale(lowRes);
-        var runtime = ModelResolvers.Open(onnx, 2).Upscale(lowRes);
+        string onnx = Path.Combine(SharedData.RepoRoot, "src", "MLNet.SuperRes", "Models", $"hspan-x{scale}.onnx");
+        var lowRes = RgbImage.Load(Path.Combine(SharedData.Data, "Set5", "butterfly.png")).Crop(60, 40, width, height);
+        var torch = ModelResolvers.Open(SaveAsCheckpoint(onnx), scale).Upscale(lowRes);
+        var runtime = ModelResolvers.Open(onnx, scale).Upscale(lowRes);
         double worst = torch.Zip(runtime, (a, b) => Math.Abs(a - b)).Max();
         Assert.True(worst <= 0.5 / 255 + 1e-4, $"TorchSharp and ONNX Runtime differ by up to {worst * 255:F3}/255");
     }
