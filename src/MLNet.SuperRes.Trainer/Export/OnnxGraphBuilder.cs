@@ -151,18 +151,6 @@ public sealed class OnnxGraphBuilder
     /// <summary>A 0-D int64 constant of this graph.</summary>
     public string Int64Scalar(long value) => Int64Constant(new[] { value }, null);
 
-    /// <summary>A 0-D bool constant of this graph.</summary>
-    public string BoolScalar(bool value)
-    {
-        var key = $"b:{value}";
-        if (constants.TryGetValue(key, out var existing)) return existing;
-        var name = UniqueName(value ? "const_true" : "const_false");
-        var proto = new TensorProto { Name = name, DataType = (int)TensorProto.Types.DataType.Bool, RawData = ByteString.CopyFrom((byte)(value ? 1 : 0)) };
-        Graph.Initializer.Add(proto);
-        constants[key] = name;
-        return name;
-    }
-
     private string Int64Constant(long[] values, long? length)
     {
         var key = $"i:{(length is null ? "s" : "v")}:{string.Join(",", values)}";

@@ -41,7 +41,7 @@ public static class SoftThresholdingEmitter
         var rowsShape = graph.Node("Concat", Name("rows_shape"), new[] { graph.Int64s(-1), rowLength }, Attr("axis", 0L));
         var rows = graph.Node("Reshape", Name("rows"), new[] { scores, rowsShape });
 
-        // Shifted so each row's maximum is 0: the support lies within [-1, 0], which keeps its sums small and exact.
+        // Shifted so each row's maximum is 0: the support lies within [-1, 0], which keeps its sums small and accurate.
         var (rowMax, lowerBound) = GroupMaximaThreshold(graph, rows, groups, Name("group_maxima"));
         var shifted = graph.Node("Sub", Name("shifted"), new[] { rows, rowMax });
         var start = graph.Node("Sub", Name("start"), new[] { lowerBound, rowMax });
