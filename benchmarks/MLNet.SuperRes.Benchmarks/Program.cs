@@ -105,8 +105,8 @@ public static class Program
 
         foreach (int size in sizes)
         {
-            // HSPAN's cost depends on content (rows whose soft-thresholding support fills top-k are solved
-            // again with 2k), so a real photograph (--image) gives the honest figure; noise is faster.
+            // HSPAN's cost depends on content (the soft thresholding takes more steps on rows with wide
+            // supports), so a real photograph (--image) gives the honest figure.
             var images = Enumerable.Range(0, imageCount)
                 .Select(i => options.TryGetValue("image", out string? photo) ? MLImage.CreateFromFile(photo) : Image(size, seed: i)).ToList();
             var data = mlContext.Data.LoadFromEnumerable(images.Select(image => new ImageRow { Image = image }));

@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Numerics;
 
 namespace MLNet.SuperRes.Trainer.Commands;
 
@@ -43,13 +44,9 @@ public sealed class CommandLine
     public string Required(string name) => String(name) ?? throw new UsageException($"--{name} is required.");
 
     /// <summary>A whole number of at least <paramref name="min"/>, or null when the option is absent.</summary>
-    public int? Int(string name, int min = int.MinValue) =>
-        Parse<int>(name, text => int.TryParse(text, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out int v) && v >= min ? v : (int?)null,
-              min == int.MinValue ? "a whole number" : $"a whole number of at least {min}");
+    public int? Int(string name, int min = int.MinValue) => Whole(name, min);
 
-    public long? Long(string name, long min = long.MinValue) =>
-        Parse<long>(name, text => long.TryParse(text, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out long v) && v >= min ? v : (long?)null,
-              min == long.MinValue ? "a whole number" : $"a whole number of at least {min}");
+    public long? Long(string name, long min = long.MinValue) => Whole(name, min);
 
     public double? Double(string name) =>
         Parse<double>(name, text => double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out double v) && double.IsFinite(v) ? v : (double?)null,
@@ -74,6 +71,10 @@ public sealed class CommandLine
         if (unknown.Count > 0)
             throw new UsageException($"unknown option{(unknown.Count > 1 ? "s" : "")} {string.Join(", ", unknown)}.");
     }
+
+    private T? Whole<T>(string name, T min) where T : struct, IBinaryInteger<T>, IMinMaxValue<T> =>
+        Parse<T>(name, text => T.TryParse(text, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out T v) && v >= min ? v : null,
+              min == T.MinValue ? "a whole number" : $"a whole number of at least {min}");
 
     private T? Parse<T>(string name, Func<string, T?> parse, string expected) where T : struct
     {

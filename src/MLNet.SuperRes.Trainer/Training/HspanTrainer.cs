@@ -161,12 +161,13 @@ public sealed class HspanTrainer
         int modelGroups = model.Config.NResGroups;
         if (fileGroups > modelGroups)
             throw new InvalidDataException($"--init '{path}' has {fileGroups} residual groups, more than the model's {modelGroups}; a network can grow from a checkpoint, not shrink.");
-        bool grows = fileGroups < modelGroups;
+        // Without growth the closing conv keeps its name and there are no new groups.
         string closingConv = $"body.{fileGroups}.", movedClosingConv = $"body.{modelGroups}.";
         var tensors = file.Tensors.ToDictionary(
-            kv => grows && kv.Key.StartsWith(closingConv, StringComparison.Ordinal) ? movedClosingConv + kv.Key[closingConv.Length..] : kv.Key,
+            kv => kv.Key.StartsWith(closingConv, StringComparison.Ordinal) ? movedClosingConv + kv.Key[closingConv.Length..] : kv.Key,
             kv => kv.Value);
-        bool IsNewGroup(string key) => grows && Enumerable.Range(fileGroups, modelGroups - fileGroups).Any(g => key.StartsWith($"body.{g}.", StringComparison.Ordinal));
+        var newGroups = Enumerable.Range(fileGroups, modelGroups - fileGroups).Select(g => $"body.{g}.").ToList();
+        bool IsNewGroup(string key) => newGroups.Any(prefix => key.StartsWith(prefix, StringComparison.Ordinal));
         string lastConvOfGroup = $".body.{model.Config.NResBlocks + 1}.";
 
         var own = model.state_dict();
@@ -198,7 +199,7 @@ public sealed class HspanTrainer
         if (problems.Count > 0)
             throw new InvalidDataException($"--init '{path}' does not fit an HSPAN with {model.Config} (only the upsampler and the number of residual groups may differ): {string.Join("; ", problems)}.");
         log($"Initialised from '{path}'"
-            + (grows ? $"; grown from {fileGroups} to {modelGroups} residual groups (groups {fileGroups}..{modelGroups - 1} are new and start as the identity)" : "")
+            + (newGroups.Count > 0 ? $"; grown from {fileGroups} to {modelGroups} residual groups (groups {fileGroups}..{modelGroups - 1} are new and start as the identity)" : "")
             + (skipped.Count > 0 ? $"; the upsampler starts fresh ({skipped.Count} tensors: {string.Join(", ", skipped)})." : "."));
     }
 }

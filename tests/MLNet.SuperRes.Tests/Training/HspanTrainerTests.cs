@@ -25,6 +25,10 @@ public class HspanTrainerTests : IDisposable
         LogEvery = 1000, ValEvery = 3, LoaderThreads = 1, Seed = 5,
     };
 
+    /// <summary>A run of <paramref name="model"/> started from the official x2_small weights (--init).</summary>
+    private TrainOptions FromOfficialX2Small(string name, HspanConfig model, double lr = 1e-3) =>
+        Tiny(name, 1, lr) with { Model = model, InitCheckpoint = Reference.PathOf("x2_small.weights.safetensors") };
+
     [Fact]
     public void LossDropsOnAFewPatches()
     {
@@ -109,11 +113,7 @@ public class HspanTrainerTests : IDisposable
         // The official x2_small (2 groups) grown to 4 groups: the new groups start as the identity,
         // so after one step at a vanishing learning rate it still gives the official output.
         var official = Reference.Config("x2_small");
-        var options = Tiny("grown", 1, lr: 1e-30) with
-        {
-            Model = official with { NResGroups = official.NResGroups + 2 },
-            InitCheckpoint = Reference.PathOf("x2_small.weights.safetensors"),
-        };
+        var options = FromOfficialX2Small("grown", official with { NResGroups = official.NResGroups + 2 }, lr: 1e-30);
         var log = new List<string>();
         new HspanTrainer(options, log.Add).Run(resume: false, set.Value);
         Assert.Contains(log, line => line.Contains($"grown from {official.NResGroups} to {official.NResGroups + 2} residual groups"));
@@ -131,11 +131,7 @@ public class HspanTrainerTests : IDisposable
     public void CheckpointDeeperThanTheModelIsRefused()
     {
         var official = Reference.Config("x2_small");
-        var options = Tiny("shrink", 1) with
-        {
-            Model = official with { NResGroups = official.NResGroups - 1 },
-            InitCheckpoint = Reference.PathOf("x2_small.weights.safetensors"),
-        };
+        var options = FromOfficialX2Small("shrink", official with { NResGroups = official.NResGroups - 1 });
         var e = Assert.Throws<InvalidDataException>(() => new HspanTrainer(options, _ => { }).Run(resume: false, set.Value));
         Assert.Contains($"has {official.NResGroups} residual groups, more than the model's {official.NResGroups - 1}", e.Message);
     }
@@ -144,11 +140,7 @@ public class HspanTrainerTests : IDisposable
     public void CheckpointOfAnotherWidthIsRefused()
     {
         var official = Reference.Config("x2_small");
-        var options = Tiny("wider", 1) with
-        {
-            Model = official with { NFeats = official.NFeats * 2 },
-            InitCheckpoint = Reference.PathOf("x2_small.weights.safetensors"),
-        };
+        var options = FromOfficialX2Small("wider", official with { NFeats = official.NFeats * 2 });
         var e = Assert.Throws<InvalidDataException>(() => new HspanTrainer(options, _ => { }).Run(resume: false, set.Value));
         Assert.Contains($"head.0.weight has shape [{official.NFeats}, 3, 3, 3], model [{official.NFeats * 2}, 3, 3, 3]", e.Message);
     }
