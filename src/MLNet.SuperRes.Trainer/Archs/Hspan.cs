@@ -63,9 +63,30 @@ public sealed class Hspan : nn.Module<Tensor, Tensor>
         return nn.Sequential(layers);
     }
 
+    /// <summary>
+    /// Draws every convolution's weights and biases afresh, as PyTorch's Conv2d does
+    /// (U(-1/sqrt(fan_in), 1/sqrt(fan_in)) for both), from a generator of its own seeded with
+    /// <paramref name="seed"/>: the result depends on the seed alone, not on what other code in the
+    /// process drew from the global generator before or meanwhile.
+    /// </summary>
+    public void InitializeWeights(long seed)
+    {
+        using var generator = new Generator((ulong)seed, CPU);
+        using var _ = no_grad();
+        foreach (var (_, module) in named_modules())
+        {
+            if (module is not Conv2d conv) continue;
+            var weight = conv.weight!;
+            double bound = 1 / Math.Sqrt(weight.shape[1] * weight.shape[2] * weight.shape[3]);
+            using (var drawn = empty(weight.shape, weight.dtype).uniform_(-bound, bound, generator)) weight.copy_(drawn);
+            if (conv.bias is { } bias)
+                using (var drawn = empty(bias.shape, bias.dtype).uniform_(-bound, bound, generator)) bias.copy_(drawn);
+        }
+    }
+
     public override Tensor forward(Tensor input)
     {
-        var x = head.call(sub_mean.call(input));
+        var x = head.call(sub_mean.call(CpuMemoryLayout.Apply(input)));
         var res = body.call(x) + x;
         return add_mean.call(tail.call(res));
     }

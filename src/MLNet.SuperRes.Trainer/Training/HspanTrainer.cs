@@ -42,8 +42,8 @@ public sealed class HspanTrainer
         if (state is not null && state.Options.Model != options.Model)
             throw new InvalidDataException($"--resume: the checkpoint was trained with {state.Options.Model}, not {options.Model}.");
 
-        manual_seed(options.Seed);
         var model = new Hspan(options.Model);
+        model.InitializeWeights(options.Seed);
         if (state is null && options.InitCheckpoint is not null) InitializeFrom(model, options.InitCheckpoint);
         model.to(device);
         var trainable = model.parameters().Where(p => p.requires_grad).ToList();

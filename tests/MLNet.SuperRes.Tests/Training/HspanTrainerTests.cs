@@ -37,6 +37,23 @@ public class HspanTrainerTests : IDisposable
         Assert.True(last < 0.7 * first, $"loss went from {first:F4} to {last:F4}");
     }
 
+    [Theory]
+    [InlineData(8)]
+    [InlineData(24)]
+    public void TwoRunsWithTheSameSeedGiveBitIdenticalLossesAndWeights(int feats)
+    {
+        TrainOptions Run(string name) => Tiny(name, 40, lr: 2e-3) with { Model = Tiny(name, 1).Model with { NFeats = feats }, ValEvery = 40 };
+        var first = new HspanTrainer(Run("first"), _ => { }).Run(resume: false, set.Value);
+        var second = new HspanTrainer(Run("second"), _ => { }).Run(resume: false, set.Value);
+
+        Assert.Equal(first.Losses, second.Losses);
+        var a = HspanCheckpoint.Read(Path.Combine(dir, "first", CheckpointDirectory.Latest, "model.safetensors")).Tensors;
+        var b = HspanCheckpoint.Read(Path.Combine(dir, "second", CheckpointDirectory.Latest, "model.safetensors")).Tensors;
+        Assert.Equal(a.Keys.Order(), b.Keys.Order());
+        foreach (var (key, tensor) in a)
+            Assert.True(tensor.eq(b[key]).all().item<bool>(), $"{key} differs between the two runs");
+    }
+
     [Fact]
     public void ResumeGivesTheSameNextLossesAsAnUninterruptedRun()
     {
