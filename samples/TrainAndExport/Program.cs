@@ -46,7 +46,7 @@ var trained = new HspanTrainer(options).Run(resume: false);
 Console.WriteLine($"Trained {trained.Iteration} iterations; last loss {trained.LastLoss:F4}.");
 
 // 2. Export the checkpoint to ONNX (exact soft thresholding, dynamic image size).
-string checkpoint = new CheckpointDirectory(outDir).ModelPath(CheckpointDirectory.Latest);
+string checkpoint = new CheckpointDirectory(outDir).ModelPath(CheckpointDirectory.Latest) ?? throw new InvalidOperationException($"training wrote no checkpoint in {outDir}");
 string onnx = Path.Combine(outDir, "tiny-hspan-x2.onnx");
 using (var network = HspanCheckpoint.Load(checkpoint))
     HspanOnnxExporter.Export(network, onnx, new OnnxExportInfo(checkpoint, trained.Iteration));

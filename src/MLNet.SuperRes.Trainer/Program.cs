@@ -1,33 +1,32 @@
 using MLNet.SuperRes.Trainer.Commands;
 using MLNet.SuperRes.Trainer.Evaluation;
 
-const string usage = "usage: MLNet.SuperRes.Trainer (train | eval | export) [options]   (a verb alone prints its options)";
-if (args.Length == 0)
+const string usage = """
+    usage: MLNet.SuperRes.Trainer (train | eval | export) [options]
+      train    train HSPAN on a folder of images (or resume a run)
+      eval     score a model or bicubic on a folder as SR papers do (PSNR/SSIM on Y)
+      export   turn a checkpoint into an ONNX model for SuperResolve
+    'VERB --help' prints a verb's options; a verb alone prints them too.
+    """;
+if (args.Length == 0 || args[0] is "--help" or "-h" or "help")
 {
-    Console.Error.WriteLine(usage);
-    return 2;
+    (args.Length == 0 ? Console.Error : Console.Out).WriteLine(usage);
+    return args.Length == 0 ? Verb.UsageError : Verb.Success;
 }
-try
+var rest = args[1..];
+return args[0] switch
 {
-    var rest = args[1..];
-    return args[0] switch
-    {
-        "train" when rest.Length == 0 => PrintUsage(TrainCommand.Usage),
-        "train" => TrainCommand.Run(rest),
-        "export" => ExportCommand.Run(rest),
-        "eval" when rest.Length == 0 => PrintUsage(EvalCommand.Usage),
-        "eval" => EvalCommand.Run(rest, (model, scale, tiling) => ModelResolvers.Open(model, scale, tiling)),
-        _ => PrintUsage(usage),
-    };
-}
-catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException or InvalidDataException or ArgumentException or InvalidOperationException)
-{
-    Console.Error.WriteLine($"error: {e.Message}");
-    return 1;
-}
+    "train" when rest.Length == 0 => PrintUsage(TrainCommand.Usage),
+    "train" => TrainCommand.Run(rest),
+    "export" when rest.Length == 0 => PrintUsage(ExportCommand.Usage),
+    "export" => ExportCommand.Run(rest),
+    "eval" when rest.Length == 0 => PrintUsage(EvalCommand.Usage),
+    "eval" => EvalCommand.Run(rest, o => ModelResolvers.Open(o.Model, o.Scale, o.Tiling, o.TopK, o.ResScale)),
+    _ => PrintUsage($"unknown verb '{args[0]}'.\n{usage}"),
+};
 
 static int PrintUsage(string text)
 {
     Console.Error.WriteLine(text);
-    return 2;
+    return Verb.UsageError;
 }

@@ -29,7 +29,9 @@ public static partial class HspanCheckpoint
     /// </summary>
     public static StateDictFile Read(string path)
     {
+        if (Directory.Exists(path)) throw new FileNotFoundException($"Checkpoint '{path}' is a folder, not a file.", path);
         if (!File.Exists(path)) throw new FileNotFoundException($"Checkpoint file '{path}' does not exist.", path);
+        FileManifest.VerifyIfListed(path);
         if (path.EndsWith(".onnx", StringComparison.OrdinalIgnoreCase)) return OnnxWeights.Read(path);
         var head = new byte[16];
         int read;

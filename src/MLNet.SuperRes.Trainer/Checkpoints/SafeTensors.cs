@@ -40,16 +40,39 @@ public static class SafeTensors
         {
             if (name == "__metadata__")
             {
-                foreach (var (key, value) in node!.AsObject()) metadata[key] = value?.GetValue<string>() ?? "";
+                try
+                {
+                    foreach (var (key, value) in node!.AsObject()) metadata[key] = value?.GetValue<string>() ?? "";
+                }
+                catch (Exception e) when (e is InvalidOperationException or NullReferenceException or FormatException)
+                {
+                    throw new InvalidDataException($"'{path}' is not a valid safetensors file: its __metadata__ is not a map of strings.", e);
+                }
                 continue;
             }
-            var entry = node!.AsObject();
-            string dtype = entry["dtype"]!.GetValue<string>();
-            long[] shape = entry["shape"]!.AsArray().Select(d => d!.GetValue<long>()).ToArray();
-            var offsets = entry["data_offsets"]!.AsArray();
-            long begin = offsets[0]!.GetValue<long>(), end = offsets[1]!.GetValue<long>();
+            string dtype;
+            long[] shape;
+            long begin, end;
+            try
+            {
+                var entry = node as JsonObject ?? throw new InvalidDataException("it is not a JSON object");
+                dtype = Field(entry, "dtype").GetValue<string>();
+                shape = Field(entry, "shape").AsArray().Select(d => d?.GetValue<long>() ?? throw new InvalidDataException("a dimension is null")).ToArray();
+                var offsets = Field(entry, "data_offsets").AsArray();
+                if (offsets.Count != 2) throw new InvalidDataException($"'data_offsets' has {offsets.Count} numbers, not 2");
+                begin = offsets[0]?.GetValue<long>() ?? -1;
+                end = offsets[1]?.GetValue<long>() ?? -1;
+            }
+            catch (Exception e) when (e is InvalidDataException or InvalidOperationException or FormatException or OverflowException)
+            {
+                throw new InvalidDataException($"'{path}' is not a valid safetensors file: the header entry of tensor '{name}' is malformed ({e.Message}).", e);
+            }
+            if (shape.Any(d => d < 0))
+                throw new InvalidDataException($"'{path}': tensor '{name}' has a negative dimension in its shape [{string.Join(", ", shape)}].");
             var (type, elementSize) = ParseDtype(dtype, name, path);
-            long count = shape.Aggregate(1L, (p, d) => p * d);
+            long count;
+            try { count = shape.Aggregate(1L, (p, d) => checked(p * d)); }
+            catch (OverflowException) { throw new InvalidDataException($"'{path}': tensor '{name}' has an impossibly large shape [{string.Join(", ", shape)}]."); }
             if (begin < 0 || end < begin || dataStart + end > bytes.Length || end - begin != count * elementSize)
                 throw new InvalidDataException($"'{path}': tensor '{name}' has data offsets [{begin}, {end}] that do not fit its shape [{string.Join(", ", shape)}] ({dtype}) or the file.");
             var t = empty(shape, type);
@@ -86,14 +109,19 @@ public static class SafeTensors
         }
         var headerBytes = Encoding.UTF8.GetBytes(header.ToJsonString());
         int padding = (8 - headerBytes.Length % 8) % 8;
-        using var stream = File.Create(path);
-        Span<byte> length = stackalloc byte[8];
-        BinaryPrimitives.WriteUInt64LittleEndian(length, (ulong)(headerBytes.Length + padding));
-        stream.Write(length);
-        stream.Write(headerBytes);
-        for (int i = 0; i < padding; i++) stream.WriteByte((byte)' ');
-        foreach (var blob in blobs) stream.Write(blob);
+        AtomicFile.Write(path, stream =>
+        {
+            var length = new byte[8];
+            BinaryPrimitives.WriteUInt64LittleEndian(length, (ulong)(headerBytes.Length + padding));
+            stream.Write(length);
+            stream.Write(headerBytes);
+            for (int i = 0; i < padding; i++) stream.WriteByte((byte)' ');
+            foreach (var blob in blobs) stream.Write(blob);
+        });
     }
+
+    private static JsonNode Field(JsonObject entry, string name) =>
+        entry[name] ?? throw new InvalidDataException($"it has no '{name}'");
 
     private static (ScalarType, int) ParseDtype(string dtype, string name, string path) => dtype switch
     {

@@ -28,25 +28,8 @@ public static class ExportCommand
     /// <summary>Runs the verb with the arguments that follow <c>export</c>.</summary>
     public static int Run(string[] args) => Run(args, Console.Out, Console.Error);
 
-    public static int Run(string[] args, TextWriter output, TextWriter error)
-    {
-        Options options;
-        try { options = Parse(args); }
-        catch (UsageException e)
-        {
-            error.WriteLine($"export: {e.Message}");
-            error.WriteLine(Usage);
-            return 2;
-        }
-
-        try { return Execute(options, output, error); }
-        catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException or InvalidDataException
-                                   or NotSupportedException or ArgumentException or IOException or UnauthorizedAccessException)
-        {
-            error.WriteLine($"export: {e.Message}");
-            return 1;
-        }
-    }
+    public static int Run(string[] args, TextWriter output, TextWriter error) =>
+        Verb.Run("export", Usage, args, a => Execute(Parse(a), output, error), output, error);
 
     /// <summary>Parses the arguments; throws <see cref="UsageException"/> naming what is wrong.</summary>
     public static Options Parse(string[] args)
@@ -69,15 +52,22 @@ public static class ExportCommand
         var info = new OnnxExportInfo(Path.GetFileName(options.Checkpoint), Iterations(file, error));
 
         var clock = Stopwatch.StartNew();
-        var proto = HspanOnnxExporter.Export(model, options.Output, info);
+        var proto = HspanOnnxExporter.Build(model, info);
+        var bytes = proto.ToByteArray();
         clock.Stop();
+        if (options.Verify && !Verified(model, bytes, output, error)) return Verb.Failure;
+        AtomicFile.WriteAllBytes(options.Output, bytes);
         output.WriteLine($"Exported HSPAN x{config.Scale} ({config.NResGroups} groups x {config.NResBlocks} blocks, {config.NFeats} features, " +
                          $"top-k {config.TopK}, res_scale {config.ResScale.ToString(CultureInfo.InvariantCulture)}) from {info.Source} " +
                          $"to {options.Output}: {new FileInfo(options.Output).Length / 1048576.0:F1} MiB in {clock.Elapsed.TotalSeconds:F1} s.");
-        if (!options.Verify) return 0;
+        return Verb.Success;
+    }
 
+    /// <summary>ONNX Runtime against TorchSharp on a random input, before anything is written.</summary>
+    private static bool Verified(Hspan model, byte[] onnx, TextWriter output, TextWriter error)
+    {
         var input = OnnxVerifier.RandomInput(2, 29, 23);
-        var comparison = OnnxVerifier.Compare(model, proto.ToByteArray(), input);
+        var comparison = OnnxVerifier.Compare(model, onnx, input);
         output.WriteLine($"Verify on a random [{string.Join(", ", input.shape)}] input: max abs difference {comparison.MaxAbsDifference:E3}, " +
                          $"mean abs difference {comparison.MeanAbsDifference:E3} (tolerance {OnnxVerifier.Tolerance:E0}).");
         var warnings = comparison.RuntimeWarnings ?? [];
@@ -85,20 +75,18 @@ public static class ExportCommand
 
         if (!(comparison.MaxAbsDifference <= OnnxVerifier.Tolerance))
         {
-            File.Delete(options.Output);
-            error.WriteLine($"export: verification failed, ONNX Runtime and TorchSharp differ by {comparison.MaxAbsDifference:E3} > {OnnxVerifier.Tolerance:E0}; {options.Output} was removed.");
-            return 1;
+            error.WriteLine($"export: verification failed, ONNX Runtime and TorchSharp differ by {comparison.MaxAbsDifference:E3} > {OnnxVerifier.Tolerance:E0}; nothing was written.");
+            return false;
         }
         if (warnings.Count > 0)
         {
-            File.Delete(options.Output);
-            error.WriteLine($"export: verification failed, ONNX Runtime logged {warnings.Count} warning(s) for the model; {options.Output} was removed.");
-            return 1;
+            error.WriteLine($"export: verification failed, ONNX Runtime logged {warnings.Count} warning(s) for the model; nothing was written.");
+            return false;
         }
         output.WriteLine(comparison.RuntimeWarnings is not null
             ? "Verified: ONNX Runtime (CPU, ORT_ENABLE_ALL) matches TorchSharp and logged no warnings."
             : "Verified: ONNX Runtime (CPU, ORT_ENABLE_ALL) matches TorchSharp (its log could not be captured in this process).");
-        return 0;
+        return true;
     }
 
     private static long? Iterations(StateDictFile file, TextWriter error)

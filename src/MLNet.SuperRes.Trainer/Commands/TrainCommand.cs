@@ -16,29 +16,24 @@ public static class TrainCommand
                      [--init CHECKPOINT] [--seed 1] [--log-every 100] [--val-every 2000] [--val-tile 64]
                      [--device cpu|cuda] [--libtorch FOLDER] [--max-minutes M] [--loader-threads N]
                train --resume DIR [--iterations N] [--decay-steps ...] [--max-minutes M] [--device cpu|cuda] [--libtorch FOLDER] [--data ...] [--val ...]
+          --data FOLDERS     training images (png, bmp, jpg, jpeg, webp); every one is read before the first iteration
+          --val FOLDER       validation images, scored (PSNR-Y) every --val-every iterations; the best snapshot is kept in DIR/best
+          --out DIR          run folder: DIR/latest and DIR/best hold weights, optimizer state, state.json and a SHA-256 manifest
+          --init CHECKPOINT  start from a checkpoint (.pt, .safetensors, our .onnx); the upsampler and the number of groups may differ
+          --resume DIR       continue a run exactly where its newest complete snapshot stopped
+          --val-tile N       validation tile side in LR pixels (at least 16)
+          --verbose          print the stack trace of a failure
         """;
 
-    public static int Run(string[] args)
+    public static int Run(string[] args) => Verb.Run("train", Usage, args, arguments =>
     {
-        TrainOptions options;
-        bool resume;
-        try
-        {
-            (options, resume) = Parse(args);
-        }
-        catch (UsageException e)
-        {
-            Console.Error.WriteLine($"train: {e.Message}");
-            Console.Error.WriteLine(Usage);
-            return 2;
-        }
-
+        var (options, resume) = Parse(arguments);
         var result = new HspanTrainer(options).Run(resume);
         Console.WriteLine(result.Finished
             ? $"Finished at iteration {result.Iteration}" + (result.BestPsnr is double best ? $"; best validation PSNR {best:F3} dB at {result.BestIteration}" : "") + $". Checkpoints in '{options.OutDir}'."
             : $"Stopped at iteration {result.Iteration} of {options.Iterations}; resume with: train --resume {options.OutDir}");
-        return 0;
-    }
+        return Verb.Success;
+    });
 
     /// <summary>The run's options, and whether it resumes; throws <see cref="UsageException"/> naming what is wrong.</summary>
     public static (TrainOptions Options, bool Resume) Parse(string[] args)
@@ -60,20 +55,20 @@ public static class TrainCommand
             var defaults = new TrainOptions();
             var model = new HspanConfig
             {
-                Scale = cl.Int("scale") ?? throw new UsageException("--scale is required."),
-                NResGroups = cl.Int("n-resgroups") ?? defaults.Model.NResGroups,
-                NResBlocks = cl.Int("n-resblocks") ?? defaults.Model.NResBlocks,
-                NFeats = cl.Int("n-feats") ?? defaults.Model.NFeats,
-                Reduction = cl.Int("reduction") ?? defaults.Model.Reduction,
-                TopK = cl.Int("topk") ?? defaults.Model.TopK,
+                Scale = cl.Int("scale", min: 2) ?? throw new UsageException("--scale is required."),
+                NResGroups = cl.Int("n-resgroups", min: 1) ?? defaults.Model.NResGroups,
+                NResBlocks = cl.Int("n-resblocks", min: 1) ?? defaults.Model.NResBlocks,
+                NFeats = cl.Int("n-feats", min: 1) ?? defaults.Model.NFeats,
+                Reduction = cl.Int("reduction", min: 1) ?? defaults.Model.Reduction,
+                TopK = cl.Int("topk", min: 1) ?? defaults.Model.TopK,
                 ResScale = cl.Double("res-scale") ?? defaults.Model.ResScale,
             };
             options = ApplyRunOptions(cl, defaults with
             {
                 Model = model,
                 OutDir = cl.Required("out"),
-                PatchSize = cl.Int("patch-size") ?? defaults.PatchSize,
-                BatchSize = cl.Int("batch-size") ?? defaults.BatchSize,
+                PatchSize = cl.Int("patch-size", min: 4) ?? defaults.PatchSize,
+                BatchSize = cl.Int("batch-size", min: 1) ?? defaults.BatchSize,
                 LearningRate = cl.Double("lr") ?? defaults.LearningRate,
                 DecayGamma = cl.Double("decay-gamma") ?? defaults.DecayGamma,
                 Seed = cl.Int("seed") ?? defaults.Seed,
@@ -82,6 +77,8 @@ public static class TrainCommand
             if (options.DataFolders.Length == 0) throw new UsageException("--data is required.");
         }
         cl.RejectUnknown();
+        try { options.Validate(); }
+        catch (Exception e) when (e is ArgumentException or DirectoryNotFoundException) { throw new UsageException(e.Message); }
         return (options, resumeDir is not null);
     }
 
@@ -90,13 +87,13 @@ public static class TrainCommand
     {
         DataFolders = cl.String("data")?.Split(',', StringSplitOptions.RemoveEmptyEntries) ?? o.DataFolders,
         ValFolder = cl.String("val") ?? o.ValFolder,
-        Iterations = cl.Long("iterations") ?? o.Iterations,
+        Iterations = cl.Long("iterations", min: 1) ?? o.Iterations,
         DecaySteps = cl.LongList("decay-steps") ?? o.DecaySteps,
-        LogEvery = cl.Int("log-every") ?? o.LogEvery,
-        ValEvery = cl.Int("val-every") ?? o.ValEvery,
-        ValTile = cl.Int("val-tile") ?? o.ValTile,
+        LogEvery = cl.Int("log-every", min: 1) ?? o.LogEvery,
+        ValEvery = cl.Int("val-every", min: 1) ?? o.ValEvery,
+        ValTile = cl.Int("val-tile", min: TrainOptions.MinValTile) ?? o.ValTile,
         Device = cl.String("device") ?? o.Device,
         MaxMinutes = cl.Double("max-minutes") ?? o.MaxMinutes,
-        LoaderThreads = cl.Int("loader-threads") ?? o.LoaderThreads,
+        LoaderThreads = cl.Int("loader-threads", min: 1) ?? o.LoaderThreads,
     };
 }

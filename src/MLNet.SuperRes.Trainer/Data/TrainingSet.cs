@@ -29,12 +29,26 @@ public sealed class TrainingSet
         var files = folders.SelectMany(RgbImage.ImageFilesIn).ToList();
         if (files.Count == 0) throw new InvalidDataException($"No images ({string.Join(", ", RgbImage.SupportedExtensions)}) in {string.Join(", ", folders)}.");
         var pairs = new TrainingPair?[files.Count];
+        var unreadable = new ConcurrentDictionary<int, string>();
         Parallel.For(0, files.Count, i =>
         {
-            var hr = RgbImage.Load(files[i]).ModCrop(scale);
+            RgbImage hr;
+            try { hr = RgbImage.Load(files[i]); }
+            catch (Exception e) when (e is IOException or InvalidDataException or UnauthorizedAccessException or NotSupportedException)
+            {
+                unreadable[i] = e.Message;
+                return;
+            }
+            if (hr.Width < scale || hr.Height < scale) return;
+            hr = hr.ModCrop(scale);
             if (hr.Width < lrPatchSize * scale || hr.Height < lrPatchSize * scale) return;
             pairs[i] = new TrainingPair(Path.GetFileName(files[i]), hr, MatlabImresize.Resize(hr, 1.0 / scale));
         });
+        if (!unreadable.IsEmpty)
+        {
+            var first = unreadable.OrderBy(kv => kv.Key).Take(3).Select(kv => kv.Value);
+            throw new InvalidDataException($"{unreadable.Count} training image(s) cannot be read; fix or remove them: {string.Join(" ", first)}{(unreadable.Count > 3 ? " ..." : "")}");
+        }
         var tooSmall = files.Where((_, i) => pairs[i] is null).Select(Path.GetFileName).ToList();
         if (tooSmall.Count == files.Count)
             throw new InvalidDataException($"Every training image is smaller than one HR patch ({lrPatchSize * scale}x{lrPatchSize * scale}); use a smaller --patch-size.");

@@ -1,5 +1,6 @@
 using MLNet.SuperRes.Trainer.Checkpoints;
 using MLNet.SuperRes.Trainer.Inference;
+using MLNet.SuperRes.Trainer.Training;
 using static TorchSharp.torch;
 
 namespace MLNet.SuperRes.Trainer.Evaluation;
@@ -10,7 +11,7 @@ namespace MLNet.SuperRes.Trainer.Evaluation;
 /// </summary>
 public static class ModelResolvers
 {
-    public static ISuperResolver Open(string model, int scale, Tiling? tiling = null)
+    public static ISuperResolver Open(string model, int scale, Tiling? tiling = null, int? topk = null, double? resScale = null)
     {
         tiling ??= Tiling.Default;
         if (model == "default" || model.EndsWith(".onnx", StringComparison.OrdinalIgnoreCase))
@@ -18,9 +19,12 @@ public static class ModelResolvers
             if (model != "default" && !File.Exists(model)) throw new FileNotFoundException($"Model '{model}' does not exist.", model);
             return new OnnxResolver(model, scale, tiling);
         }
-        var path = Directory.Exists(model) ? Path.Combine(model, "latest", "model.safetensors") : model;
+        var path = Directory.Exists(model)
+            ? new CheckpointDirectory(model).ModelPath(CheckpointDirectory.Latest)
+              ?? throw new FileNotFoundException($"Model folder '{model}' holds no training checkpoint (no complete '{CheckpointDirectory.Latest}' snapshot).", model)
+            : model;
         if (!File.Exists(path)) throw new FileNotFoundException($"Model '{model}' does not exist.", model);
-        var network = HspanCheckpoint.Load(path);
+        var network = HspanCheckpoint.Load(path, topk, resScale);
         return new TiledUpscaler(network, CPU, tiling.Tile, tiling.Overlap);
     }
 }

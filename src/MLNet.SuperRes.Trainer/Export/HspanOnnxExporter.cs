@@ -1,3 +1,4 @@
+using MLNet.SuperRes.Trainer.Checkpoints;
 using System.Globalization;
 using Google.Protobuf;
 using MLNet.SuperRes.Trainer.Archs;
@@ -18,14 +19,11 @@ public static class HspanOnnxExporter
     public const string InputName = "input";
     public const string OutputName = "output";
 
-    /// <summary>Builds the ONNX model and writes it to <paramref name="outputPath"/>.</summary>
+    /// <summary>Builds the ONNX model and writes it to <paramref name="outputPath"/> (under a temporary name, then renamed).</summary>
     public static ModelProto Export(Hspan model, string outputPath, OnnxExportInfo info)
     {
         var proto = Build(model, info);
-        var directory = Path.GetDirectoryName(Path.GetFullPath(outputPath));
-        if (directory is not null) Directory.CreateDirectory(directory);
-        using var stream = File.Create(outputPath);
-        proto.WriteTo(stream);
+        AtomicFile.Write(outputPath, proto.WriteTo);
         return proto;
     }
 

@@ -8,9 +8,10 @@ namespace MLNet.SuperRes.Trainer.Training;
 
 /// <summary>
 /// A training run's folder. Each snapshot (latest, best) is a directory holding model.safetensors
-/// (our checkpoint: weights + configuration), optimizer.bin and state.json, written under a
-/// temporary name and renamed into place, so a run killed at any moment leaves the previous
-/// snapshot whole.
+/// (our checkpoint: weights + configuration), optimizer.bin, state.json and, written last,
+/// manifest.json with the size and SHA-256 of each. A save writes <c>NAME.tmp</c>, then swaps it in
+/// through <c>NAME.old</c>. A kill at any step leaves at least one complete snapshot among the three
+/// names, and resuming takes the newest complete one.
 /// </summary>
 public sealed class CheckpointDirectory
 {
@@ -19,56 +20,63 @@ public sealed class CheckpointDirectory
     private const string ModelFile = "model.safetensors";
     private const string OptimizerFile = "optimizer.bin";
     private const string StateFile = "state.json";
+    private static readonly string[] SnapshotFiles = [ModelFile, OptimizerFile, StateFile];
+
+    private readonly Action<string>? beforeStep;
 
     public string Root { get; }
 
-    public CheckpointDirectory(string root) => Root = root;
+    public CheckpointDirectory(string root) : this(root, null) { }
 
-    public string ModelPath(string snapshot) => Path.Combine(Root, snapshot, ModelFile);
+    /// <summary>For fault-injection tests: <paramref name="beforeStep"/> is called with a step's name before each file-system step of a save.</summary>
+    internal CheckpointDirectory(string root, Action<string>? beforeStep) => (Root, this.beforeStep) = (root, beforeStep);
 
+    /// <summary>The model file of the newest complete copy of <paramref name="snapshot"/>, or null when there is none.</summary>
+    public string? ModelPath(string snapshot) => Newest(snapshot) is { } found ? Path.Combine(found.Folder, ModelFile) : null;
+
+    /// <exception cref="IOException">The snapshot could not be written (a full disk, say); the previous one is kept.</exception>
     public void Save(string snapshot, Hspan model, OptimizerHelper optimizer, TrainingState state)
     {
-        Directory.CreateDirectory(Root);
-        string final = Path.Combine(Root, snapshot), temp = final + ".tmp", old = final + ".old";
-        if (Directory.Exists(temp)) Directory.Delete(temp, true);
-        Directory.CreateDirectory(temp);
+        try { Write(snapshot, model, optimizer, state); }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new IOException($"Could not save the '{snapshot}' checkpoint in '{Root}': {e.Message} The previous '{snapshot}' snapshot, if any, is kept.", e);
+        }
+    }
 
+    private void Write(string snapshot, Hspan model, OptimizerHelper optimizer, TrainingState state)
+    {
+        Directory.CreateDirectory(Root);
+        string temp = Folder(snapshot) + ".tmp";
+        FinishInterruptedSave(snapshot);
+
+        Step("write");
+        Directory.CreateDirectory(temp);
         HspanCheckpoint.Save(model, Path.Combine(temp, ModelFile), new Dictionary<string, string>
         {
             ["iterations"] = state.Iteration.ToString(CultureInfo.InvariantCulture),
             ["trainer"] = "MLNet.SuperRes.Trainer",
         });
-        using (var writer = new BinaryWriter(File.Create(Path.Combine(temp, OptimizerFile))))
+        AtomicFile.Write(Path.Combine(temp, OptimizerFile), stream =>
+        {
+            using var writer = new BinaryWriter(stream, System.Text.Encoding.UTF8, leaveOpen: true);
             optimizer.save_state_dict(writer);
-        File.WriteAllText(Path.Combine(temp, StateFile), JsonSerializer.Serialize(state, TrainerJson.Default.TrainingState));
-
-        if (Directory.Exists(old)) Directory.Delete(old, true);
-        if (Directory.Exists(final)) Directory.Move(final, old);
-        Directory.Move(temp, final);
-        if (Directory.Exists(old)) Directory.Delete(old, true);
+        });
+        AtomicFile.WriteAllText(Path.Combine(temp, StateFile), JsonSerializer.Serialize(state, TrainerJson.Default.TrainingState));
+        Step("manifest");
+        FileManifest.Write(temp, SnapshotFiles);
+        Promote(snapshot);
     }
 
-    /// <summary>The state of the latest snapshot, or null when the folder holds none.</summary>
-    public TrainingState? ReadLatestState()
-    {
-        var dir = SnapshotDir(Latest);
-        if (dir is null) return null;
-        var path = Path.Combine(dir, StateFile);
-        try
-        {
-            return JsonSerializer.Deserialize(File.ReadAllText(path), TrainerJson.Default.TrainingState)
-                ?? throw new InvalidDataException("empty state");
-        }
-        catch (Exception e) when (e is JsonException or InvalidDataException or IOException)
-        {
-            throw new InvalidDataException($"Training checkpoint '{path}' is corrupt or unreadable: {e.Message}", e);
-        }
-    }
+    /// <summary>The state of the newest complete latest snapshot, or null when the folder holds none.</summary>
+    /// <exception cref="InvalidDataException">That snapshot is damaged or records impossible values.</exception>
+    public TrainingState? ReadLatestState() => Newest(Latest) is { } found ? ReadVerifiedState(found.Folder) : null;
 
-    /// <summary>Loads the latest snapshot's weights into the model and its optimizer state into the optimizer.</summary>
+    /// <summary>Loads the newest complete latest snapshot's weights into the model and its optimizer state into the optimizer.</summary>
     public void LoadLatest(Hspan model, OptimizerHelper optimizer)
     {
-        var dir = SnapshotDir(Latest) ?? throw new FileNotFoundException($"No checkpoint to resume in '{Root}'.");
+        var dir = Newest(Latest)?.Folder ?? throw new FileNotFoundException($"No checkpoint to resume in '{Root}'.");
+        ReadVerifiedState(dir);
         var file = HspanCheckpoint.Read(Path.Combine(dir, ModelFile));
         var saved = HspanCheckpoint.SavedConfig(file);
         if (saved != model.Config)
@@ -86,12 +94,94 @@ public sealed class CheckpointDirectory
         }
     }
 
-    /// <summary>A finished snapshot directory; a run killed between the two renames left it as ".old".</summary>
-    private string? SnapshotDir(string snapshot)
+    private string Folder(string snapshot) => Path.Combine(Root, snapshot);
+
+    private void Step(string name) => beforeStep?.Invoke(name);
+
+    /// <summary>A save stopped after its manifest is finished by promoting it; one stopped before, by discarding it.</summary>
+    private void FinishInterruptedSave(string snapshot)
     {
-        var final = Path.Combine(Root, snapshot);
-        if (Directory.Exists(final)) return final;
-        var old = final + ".old";
-        return Directory.Exists(old) ? old : null;
+        string temp = Folder(snapshot) + ".tmp";
+        if (!Directory.Exists(temp)) return;
+        if (FileManifest.Exists(temp)) Promote(snapshot);
+        else
+        {
+            Step("discard-incomplete");
+            Directory.Delete(temp, recursive: true);
+        }
+    }
+
+    /// <summary>
+    /// Moves the complete NAME.tmp to NAME. NAME, when present, is always complete (it only ever comes
+    /// from a complete NAME.tmp), so NAME.old can go before NAME takes its place.
+    /// </summary>
+    private void Promote(string snapshot)
+    {
+        string final = Folder(snapshot), temp = final + ".tmp", old = final + ".old";
+        if (Directory.Exists(final))
+        {
+            if (Directory.Exists(old)) DeleteSnapshot(old, "delete-old");
+            Step("final-to-old");
+            Directory.Move(final, old);
+        }
+        Step("temp-to-final");
+        Directory.Move(temp, final);
+        if (Directory.Exists(old)) DeleteSnapshot(old, "delete-old-after");
+    }
+
+    /// <summary>The manifest goes first, so a folder whose deletion was interrupted no longer counts as complete.</summary>
+    private void DeleteSnapshot(string folder, string step)
+    {
+        Step(step);
+        var manifest = Path.Combine(folder, FileManifest.FileName);
+        if (File.Exists(manifest)) File.Delete(manifest);
+        Step(step + "-files");
+        Directory.Delete(folder, recursive: true);
+    }
+
+    /// <summary>
+    /// The complete copy of <paramref name="snapshot"/> with the highest iteration among NAME, NAME.old
+    /// and NAME.tmp. Complete: a manifest, or for NAME and NAME.old written before manifests existed,
+    /// all three files.
+    /// </summary>
+    private (string Folder, long Iteration)? Newest(string snapshot)
+    {
+        string final = Folder(snapshot);
+        (string Folder, long Iteration)? best = null;
+        foreach (var (folder, legacyAllowed) in new[] { (final, true), (final + ".old", true), (final + ".tmp", false) })
+        {
+            if (!Directory.Exists(folder)) continue;
+            bool complete = FileManifest.Exists(folder)
+                || (legacyAllowed && SnapshotFiles.All(f => File.Exists(Path.Combine(folder, f))));
+            if (!complete) continue;
+            long iteration = ReadVerifiedState(folder).Iteration;
+            if (best is null || iteration > best.Value.Iteration) best = (folder, iteration);
+        }
+        return best;
+    }
+
+    private static TrainingState ReadVerifiedState(string folder)
+    {
+        var path = Path.Combine(folder, StateFile);
+        TrainingState state;
+        try
+        {
+            if (FileManifest.Exists(folder)) FileManifest.VerifyAll(folder);
+            state = JsonSerializer.Deserialize(File.ReadAllText(path), TrainerJson.Default.TrainingState)
+                ?? throw new InvalidDataException("empty state");
+        }
+        catch (Exception e) when (e is JsonException or InvalidDataException or IOException)
+        {
+            throw new InvalidDataException($"Training checkpoint '{folder}' is corrupt or unreadable ({e.Message}). Delete that folder to resume from an older snapshot, if one is left.", e);
+        }
+        var problem = state.Iteration < 0 ? $"iteration {state.Iteration} is negative"
+            : state.Iteration > state.Options.Iterations ? $"iteration {state.Iteration} is past the run's {state.Options.Iterations} iterations"
+            : state.BestIteration is long b && (b < 1 || b > state.Iteration) ? $"best_iteration {b} is outside 1..{state.Iteration}"
+            : state.BestPsnr is double p && !double.IsFinite(p) ? $"best_psnr {p} is not a finite number"
+            : !(state.ElapsedSeconds >= 0) || double.IsInfinity(state.ElapsedSeconds) ? $"elapsed_seconds {state.ElapsedSeconds} is not a duration"
+            : null;
+        if (problem is not null)
+            throw new InvalidDataException($"Training checkpoint '{path}' records impossible values: {problem}.");
+        return state;
     }
 }

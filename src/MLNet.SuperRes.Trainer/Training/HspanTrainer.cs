@@ -59,6 +59,7 @@ public sealed class HspanTrainer
         long? bestIteration = state?.BestIteration;
         double elapsedBefore = state?.ElapsedSeconds ?? 0;
         var set = preloaded ?? TrainingSet.Load(options.DataFolders, options.Model.Scale, options.PatchSize, log);
+        if (options.ValFolder is not null) CheckValidationImages(options.ValFolder, options.Model.Scale);
         float range = (float)options.Model.RgbRange;
         var losses = new List<double>();
         if (start >= options.Iterations) return new TrainingResult(start, double.NaN, bestPsnr, bestIteration, true, losses);
@@ -67,6 +68,7 @@ public sealed class HspanTrainer
         using var prefetch = new BatchPrefetcher(set, start + 1, options.Iterations, options.BatchSize, options.PatchSize, options.Seed, range, options.LoaderThreads);
         var clock = Stopwatch.StartNew();
         long iteration = start, lastSaved = start;
+        bool savedOnce = state is not null;
         double lastLoss = double.NaN, windowLoss = 0;
         int windowCount = 0;
         var windowClock = Stopwatch.StartNew();
@@ -106,7 +108,9 @@ public sealed class HspanTrainer
                 GC.WaitForPendingFinalizers();
             }
             if (!double.IsFinite(lastLoss))
-                throw new TrainingDivergedException($"The loss became {lastLoss} at iteration {iteration}; stopping without saving. The last good checkpoint (iteration {lastSaved}) is in '{options.OutDir}'. Try a lower --lr.");
+                throw new TrainingDivergedException($"The loss became {lastLoss} at iteration {iteration}; stopping without saving. " + (savedOnce
+                    ? $"The last good checkpoint (iteration {lastSaved}) is in '{options.OutDir}'; resume from it with a lower --lr."
+                    : $"No checkpoint was written yet (the first comes at iteration {Math.Min(options.ValEvery, options.Iterations)}). Try a lower --lr."));
             losses.Add(lastLoss);
             windowLoss += lastLoss; windowCount++;
 
@@ -131,6 +135,7 @@ public sealed class HspanTrainer
                 }
                 checkpoints.Save(CheckpointDirectory.Latest, model, optimizer, Snapshot());
                 lastSaved = iteration;
+                savedOnce = true;
                 if (outOfTime)
                 {
                     log($"--max-minutes reached at iteration {iteration}; checkpoint saved, resume with --resume {options.OutDir}.");
@@ -141,9 +146,21 @@ public sealed class HspanTrainer
         return new TrainingResult(iteration, lastLoss, bestPsnr, bestIteration, true, losses);
     }
 
+    /// <summary>Every validation image is read once before the first iteration, so a bad one fails now, not hours later.</summary>
+    private static void CheckValidationImages(string folder, int scale)
+    {
+        int smallest = 3 * scale; // mod-cropped, with `scale` pixels shaved from each border before scoring
+        foreach (var file in Evaluator.ImageFiles(folder))
+        {
+            var image = RgbImage.Load(file);
+            if (image.Width < smallest || image.Height < smallest)
+                throw new InvalidDataException($"Validation image '{file}' is {image.Width}x{image.Height}; at x{scale} it must be at least {smallest}x{smallest} (the border of {scale} pixels is shaved before scoring).");
+        }
+    }
+
     private double Validate(Hspan model, Device device)
     {
-        var upscaler = new TiledUpscaler(model, device, options.ValTile, overlap: Math.Max(4, options.ValTile / 8));
+        var upscaler = new TiledUpscaler(model, device, options.ValTile, options.ValOverlap);
         return new Evaluator(upscaler).EvaluateFolder(options.ValFolder!, "validation", selfEnsemble: false).Mean.Psnr;
     }
 

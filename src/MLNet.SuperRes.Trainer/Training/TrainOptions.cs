@@ -40,8 +40,22 @@ public sealed record TrainOptions
         if (PatchSize < 4) throw new ArgumentException($"--patch-size {PatchSize} is too small (at least 4).");
         if (BatchSize < 1) throw new ArgumentException($"--batch-size {BatchSize} must be at least 1.");
         if (Iterations < 1) throw new ArgumentException($"--iterations {Iterations} must be at least 1.");
-        if (!(LearningRate > 0)) throw new ArgumentException($"--lr {LearningRate} must be positive.");
+        if (!(LearningRate > 0) || double.IsInfinity(LearningRate)) throw new ArgumentException($"--lr {LearningRate} must be a positive number.");
+        if (!(DecayGamma > 0 && DecayGamma <= 1)) throw new ArgumentException($"--decay-gamma {DecayGamma} must be in (0, 1].");
+        if (DecaySteps.Any(step => step < 1)) throw new ArgumentException($"--decay-steps {string.Join(",", DecaySteps)}: every step must be at least 1.");
+        if (LogEvery < 1) throw new ArgumentException($"--log-every {LogEvery} must be at least 1.");
+        if (ValEvery < 1) throw new ArgumentException($"--val-every {ValEvery} must be at least 1.");
+        if (ValTile < MinValTile) throw new ArgumentException($"--val-tile {ValTile} must be at least {MinValTile}.");
+        if (LoaderThreads < 1) throw new ArgumentException($"--loader-threads {LoaderThreads} must be at least 1.");
+        if (MaxMinutes is double minutes && !(minutes > 0)) throw new ArgumentException($"--max-minutes {minutes} must be positive.");
+        if (Device is not ("cpu" or "cuda")) throw new ArgumentException($"Unknown --device '{Device}': expected cpu or cuda.");
     }
+
+    /// <summary>The smallest validation tile: the trainer's tiler shares max(4, tile / 8) pixels, which must be less than half a tile.</summary>
+    public const int MinValTile = 16;
+
+    /// <summary>Tile overlap used for validation.</summary>
+    public int ValOverlap => Math.Max(4, ValTile / 8);
 }
 
 /// <summary>What a checkpoint directory records besides weights and optimizer state.</summary>

@@ -13,7 +13,7 @@ public sealed class EvalCommandTests : IDisposable
 
     private static string Set5 => Path.Combine(SharedData.Data, "Set5");
 
-    private static ISuperResolver NoModels(string model, int scale, Tiling tiling) => throw new InvalidOperationException($"unexpected model {model}");
+    private static ISuperResolver NoModels(EvalCommand.Options options) => throw new InvalidOperationException($"unexpected model {options.Model}");
 
     public static TheoryData<string[], string> BadOptions => new()
     {
@@ -30,6 +30,9 @@ public sealed class EvalCommandTests : IDisposable
         { ["--data", "no/such/folder", "--scale", "2", "--model", "bicubic"], "does not exist" },
         { ["--data", "DATA", "--scale", "2", "--model", "m.onnx", "--tile", "4"], "--tile must be" },
         { ["--data", "DATA", "--scale", "2", "--model", "m.onnx", "--tile", "48", "--overlap", "24"], "less than half the tile (48)" },
+        { ["--data", "DATA", "--scale", "2", "--model", "m.onnx", "--topk", "16"], "--topk and --res-scale apply to checkpoints" },
+        { ["--data", "DATA", "--scale", "2", "--model", "default", "--res-scale", "0.5"], "--topk and --res-scale apply to checkpoints" },
+        { ["--data", "DATA", "--scale", "2", "--model", "c.pt", "--topk", "0"], "--topk must be a whole number of at least 1" },
     };
 
     [Theory]
@@ -74,7 +77,7 @@ public sealed class EvalCommandTests : IDisposable
         var requests = new List<(string, int)>();
         string json = Path.Combine(_folder, "scores.json");
         int exitCode = EvalCommand.Run(["--data", Set5, "--scale", "4", "--model", "nearest", "--self-ensemble", "--json", json],
-            (model, scale, _) => { requests.Add((model, scale)); return new NearestResolver(scale); });
+            o => { requests.Add((o.Model, o.Scale)); return new NearestResolver(o.Scale); });
         Assert.Equal(0, exitCode);
         Assert.Equal([("nearest", 4)], requests);
         using var report = JsonDocument.Parse(File.ReadAllText(json));
@@ -85,12 +88,34 @@ public sealed class EvalCommandTests : IDisposable
 
     [Fact]
     public void ModelWithAnotherScaleFails() =>
-        Assert.Equal(EvalCommand.Failure, EvalCommand.Run(["--data", Set5, "--scale", "4", "--model", "x2"], (_, _, _) => new NearestResolver(2)));
+        Assert.Equal(EvalCommand.Failure, EvalCommand.Run(["--data", Set5, "--scale", "4", "--model", "x2"], _ => new NearestResolver(2)));
 
     [Fact]
     public void CorruptImageInTheFolderFails()
     {
         File.WriteAllText(Path.Combine(_folder, "broken.png"), "not an image");
         Assert.Equal(EvalCommand.Failure, EvalCommand.Run(["--data", _folder, "--scale", "2", "--model", "bicubic"], NoModels));
+    }
+
+    [Fact]
+    public void ACheckpointTakesTopKAndResScale()
+    {
+        Assert.True(EvalCommand.TryParse(["--model", "c.pt", "--scale", "2", "--data", Set5, "--topk", "16", "--res-scale", "0.2"], out var options, out _));
+        Assert.Equal((16, 0.2), (options.TopK, options.ResScale));
+        Assert.True(EvalCommand.TryParse(["--model", "c.pt", "--scale", "2", "--data", Set5], out options, out _));
+        Assert.Equal((null, null), (options.TopK, options.ResScale));
+    }
+
+    [Fact]
+    public void TheOfficialCheckpointRunsWithTheTopKItWasMadeWith()
+    {
+        // x2_small's reference output was computed with its own top-k, not the paper's 128 that eval assumed.
+        var config = Tests.Archs.Reference.Config("x2_small");
+        var io = Tests.Archs.Reference.Tensors("x2_small.io.safetensors");
+        var input = io["input"];
+        var tiling = new Tiling((int)Math.Max(input.shape[2], input.shape[3]), 0);
+        var resolver = (Trainer.Inference.TiledUpscaler)ModelResolvers.Open(Tests.Archs.Reference.PathOf("x2_small.pt"), 2, tiling, config.TopK, config.ResScale);
+        var (max, _) = Tests.Archs.Reference.Difference(resolver.Upscale(input / config.RgbRange) * config.RgbRange, io["output"].clamp(0, config.RgbRange));
+        Assert.True(max <= 1e-4, $"max abs difference {max}");
     }
 }

@@ -81,6 +81,45 @@ public class HspanTrainerTests : IDisposable
     }
 
     [Fact]
+    public void AnUnreadableTrainingImageIsNamedBeforeTraining()
+    {
+        var data = Directory.CreateDirectory(Path.Combine(dir, "data")).FullName;
+        foreach (var file in Directory.GetFiles(Set5)) File.Copy(file, Path.Combine(data, Path.GetFileName(file)));
+        var bytes = File.ReadAllBytes(Directory.GetFiles(Set5, "*.png")[0]);
+        File.WriteAllBytes(Path.Combine(data, "truncated.png"), bytes[..(bytes.Length / 2)]);
+
+        var e = Assert.Throws<InvalidDataException>(() => TrainingSet.Load([data], 2, 8));
+        Assert.Contains("1 training image(s) cannot be read", e.Message);
+        Assert.Contains("truncated.png", e.Message);
+    }
+
+    [Fact]
+    public void AValidationImageTooSmallToScoreFailsBeforeTheFirstIteration()
+    {
+        var val = Directory.CreateDirectory(Path.Combine(dir, "val-images")).FullName;
+        new RgbImage(5, 5, new byte[75]).Save(Path.Combine(val, "tiny.png"));
+        var options = Tiny("val", 3) with { ValFolder = val };
+
+        var e = Assert.Throws<InvalidDataException>(() => new HspanTrainer(options, _ => { }).Run(resume: false, set.Value));
+        Assert.Contains("tiny.png' is 5x5; at x2 it must be at least 6x6", e.Message);
+        Assert.False(Directory.Exists(options.OutDir));
+    }
+
+    [Fact]
+    public void ADamagedInitCheckpointIsRefused()
+    {
+        new HspanTrainer(Tiny("source", 3), _ => { }).Run(resume: false, set.Value);
+        var model = Path.Combine(dir, "source", CheckpointDirectory.Latest, "model.safetensors");
+        var bytes = File.ReadAllBytes(model);
+        for (int i = 0; i < 16; i++) bytes[bytes.Length - 1 - 7 * i] ^= 0x55;
+        File.WriteAllBytes(model, bytes);
+
+        var e = Assert.Throws<InvalidDataException>(() => new HspanTrainer(Tiny("target", 1) with { InitCheckpoint = model }, _ => { }).Run(resume: false, set.Value));
+        Assert.Contains("is damaged", e.Message);
+        Assert.Contains("model.safetensors", e.Message);
+    }
+
+    [Fact]
     public void ResumeWithoutCheckpointIsAnError()
     {
         var e = Assert.Throws<FileNotFoundException>(() => new HspanTrainer(Tiny("empty", 3), _ => { }).Run(resume: true, set.Value));
@@ -93,6 +132,7 @@ public class HspanTrainerTests : IDisposable
         var options = Tiny("nan", 50, lr: 1e12) with { ValEvery = 1000 };
         var e = Assert.Throws<TrainingDivergedException>(() => new HspanTrainer(options, _ => { }).Run(resume: false, set.Value));
         Assert.Contains("stopping without saving", e.Message);
+        Assert.Contains("No checkpoint was written yet", e.Message);
         Assert.False(Directory.Exists(Path.Combine(options.OutDir, CheckpointDirectory.Latest)));
     }
 
