@@ -1,3 +1,4 @@
+using MLNet.SuperRes.Engine;
 // Speed of exported HSPAN models in ONNX Runtime (CPU provider, ORT_ENABLE_ALL), beside the same
 // network run eagerly by TorchSharp (libtorch) with the official soft thresholding (TopK, retried
 // with 2k while supports fill k). Not a test: timings depend on the machine and its load.
@@ -94,7 +95,7 @@ List<double>[] TimeInterleaved(byte[][] models, int count)
     {
         using var value = OrtValue.CreateTensorValueFromMemory(input, inputShape);
         using var runOptions = new RunOptions();
-        string[] inputNames = { HspanOnnxExporter.InputName }, outputNames = { HspanOnnxExporter.OutputName };
+        string[] inputNames = { OnnxContract.InputName }, outputNames = { OnnxContract.OutputName };
         foreach (var session in sessions)
             for (int i = 0; i < 2; i++) session.Run(runOptions, inputNames, new[] { value }, outputNames).Dispose();
         var times = models.Select(_ => new List<double>()).ToArray();
@@ -151,7 +152,7 @@ void Profile(byte[] model)
         using var value = OrtValue.CreateTensorValueFromMemory(input, inputShape);
         using var runOptions = new RunOptions();
         for (int i = 0; i < profiledRuns; i++)
-            session.Run(runOptions, new[] { HspanOnnxExporter.InputName }, new[] { value }, new[] { HspanOnnxExporter.OutputName }).Dispose();
+            session.Run(runOptions, new[] { OnnxContract.InputName }, new[] { value }, new[] { OnnxContract.OutputName }).Dispose();
         file = session.EndProfiling();
     }
     using var document = JsonDocument.Parse(File.ReadAllText(file));

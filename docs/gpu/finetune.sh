@@ -19,7 +19,7 @@ done
 wait
 nvidia-smi --query-gpu=name,utilization.gpu,memory.used --format=csv,noheader
 for s in 2 3 4; do
-  grep -E "validation|Initialised|error|Error|Exception" $R/x$s.log | tail -n 8; grep "^iter" $R/x$s.log | tail -n 1
+  grep -E "validation|Initialised|^train:|error|Error|Exception" $R/x$s.log | tail -n 8; grep "^iter" $R/x$s.log | tail -n 1
   cp $R/x$s/best/model.safetensors $OUT/x$s.safetensors && cp $R/x$s/best/optimizer.bin $OUT/x$s.optimizer.bin
   cp $R/x$s/best/state.json $R/x$s.state.json
 done

@@ -1,3 +1,4 @@
+using MLNet.SuperRes.Trainer.Commands;
 // The whole loop in one file: train a tiny HSPAN on the CPU with TorchSharp, export it to ONNX, score it
 // as SR papers do, and run it as the SuperResolve stage of an ML.NET pipeline.
 //
@@ -53,7 +54,9 @@ using (var network = HspanCheckpoint.Load(checkpoint))
 Console.WriteLine($"Exported {onnx} ({new FileInfo(onnx).Length / 1024.0:F0} KiB).");
 
 // 3. Score the ONNX model as SR papers do (MATLAB bicubic LR, PSNR/SSIM on Y, border shaved), beside bicubic.
-var tiny = new Evaluator(ModelResolvers.Open(onnx, 2)).EvaluateFolder(val, onnx, selfEnsemble: false);
+EvaluationReport tiny;
+using (var resolver = (OnnxResolver)EvalModels.Open(onnx, 2))
+    tiny = new Evaluator(resolver).EvaluateFolder(val, onnx, selfEnsemble: false);
 var bicubic = new Evaluator(new BicubicResolver(2)).EvaluateFolder(val, "bicubic", selfEnsemble: false);
 Console.WriteLine($"On {val}: tiny HSPAN {tiny.Mean.Psnr:F2} dB / {tiny.Mean.Ssim:F4}, bicubic {bicubic.Mean.Psnr:F2} dB / {bicubic.Mean.Ssim:F4}.");
 

@@ -52,16 +52,15 @@ public sealed class SuperResolutionOptions
     /// Memory, in bytes, allowed for the attention scores of one tile when <see cref="TileSize"/> is 0: the
     /// attention of HSPAN compares every position of a tile with every other, (side²)² float32 scores, so the
     /// tile side is the largest with 4·side⁴ within this budget. Default: 10 MiB, giving 40-pixel tiles. Since
-    /// the attention's cost per pixel grows with the tile's area, small tiles are also fast; with the default
-    /// models (trained on 48-pixel patches) they lose nothing: Set5 x2 scores 37.54 dB with 40-pixel tiles and
-    /// 37.53 dB with 64-pixel ones, in half the time on a CPU.
+    /// the attention's cost per pixel grows with the tile's area, small tiles are also fast, and the default
+    /// models (trained on 48-pixel patches) score as well with them as with larger ones (docs/MODELS.md).
     /// </summary>
     public long AttentionMemoryBudgetBytes = 10L << 20;
 
     /// <summary>
     /// Pixels of the input that neighbouring tiles share, at least; their outputs are blended there with
-    /// linear ramps, so no seam shows. Must be less than half the tile size. Default: 4 (with 40-pixel tiles,
-    /// 8 costs about 30% more time for +0.005 dB on Set5 x2).
+    /// linear ramps, so no seam shows. Must be less than half the tile size. Default: 4 (docs/MODELS.md
+    /// compares larger overlaps).
     /// </summary>
     public int TileOverlap = 4;
 

@@ -39,7 +39,7 @@ public static class FileManifest
         var manifestPath = Path.Combine(folder, FileName);
         if (!File.Exists(manifestPath)) return;
         var expected = Read(manifestPath);
-        if (!expected.TryGetValue(name, out var entry)) return;
+        if (expected is null || !expected.TryGetValue(name, out var entry)) return;
         if (!File.Exists(path)) throw new InvalidDataException($"'{path}' is missing, though '{manifestPath}' lists it.");
         var (length, hash) = Measure(path);
         if (length != entry.Bytes || hash != entry.Sha256)
@@ -49,20 +49,28 @@ public static class FileManifest
     /// <summary>Checks every file the manifest of <paramref name="folder"/> lists.</summary>
     public static void VerifyAll(string folder)
     {
-        foreach (var name in Read(Path.Combine(folder, FileName)).Keys) VerifyIfListed(Path.Combine(folder, name));
+        var manifestPath = Path.Combine(folder, FileName);
+        var entries = Read(manifestPath) ?? throw new InvalidDataException($"'{manifestPath}' is not a snapshot manifest of this trainer.");
+        foreach (var name in entries.Keys) VerifyIfListed(Path.Combine(folder, name));
     }
 
-    private static Dictionary<string, (long Bytes, string Sha256)> Read(string manifestPath)
+    /// <summary>The manifest's entries, or null when the file is someone else's manifest.json (no format of ours).</summary>
+    private static Dictionary<string, (long Bytes, string Sha256)>? Read(string manifestPath)
     {
+        JsonObject root;
+        try { root = JsonNode.Parse(File.ReadAllText(manifestPath)) as JsonObject ?? throw new InvalidDataException("it is not a JSON object"); }
+        catch (Exception e) when (e is JsonException or InvalidDataException)
+        {
+            return null;
+        }
         try
         {
-            var root = JsonNode.Parse(File.ReadAllText(manifestPath))!.AsObject();
-            if (root["format"]?.GetValue<string>() != Format) throw new InvalidDataException($"its format is not '{Format}'");
+            if (root["format"] is not JsonValue format || format.GetValueKind() != JsonValueKind.String || format.GetValue<string>() != Format) return null;
             return root["files"]!.AsObject().ToDictionary(
                 kv => kv.Key,
                 kv => (kv.Value!["bytes"]!.GetValue<long>(), kv.Value!["sha256"]!.GetValue<string>()));
         }
-        catch (Exception e) when (e is JsonException or InvalidOperationException or NullReferenceException or FormatException or InvalidDataException)
+        catch (Exception e) when (e is JsonException or InvalidOperationException or NullReferenceException or FormatException or ArgumentException)
         {
             throw new InvalidDataException($"Snapshot manifest '{manifestPath}' is damaged: {e.Message}", e);
         }

@@ -91,7 +91,7 @@ public static partial class HspanCheckpoint
     }
 
     public static HspanConfig? SavedConfig(StateDictFile file) =>
-        file.Metadata.TryGetValue(ConfigKey, out var json) ? JsonSerializer.Deserialize(json, Training.TrainerJson.Default.HspanConfig) : null;
+        file.Metadata.TryGetValue(ConfigKey, out var json) ? JsonSerializer.Deserialize(json, CheckpointJson.Default.HspanConfig) : null;
 
     /// <summary>Infers the network's structure from the official state_dict names and shapes.</summary>
     public static HspanConfig InferConfig(IReadOnlyDictionary<string, Tensor> tensors, string source)
@@ -167,7 +167,7 @@ public static partial class HspanCheckpoint
         var metadata = new Dictionary<string, string>
         {
             [FormatKey] = FormatName,
-            [ConfigKey] = JsonSerializer.Serialize(model.Config, Training.TrainerJson.Default.HspanConfig),
+            [ConfigKey] = JsonSerializer.Serialize(model.Config, CheckpointJson.Default.HspanConfig),
         };
         if (extraMetadata is not null) foreach (var (k, v) in extraMetadata) metadata[k] = v;
         SafeTensors.Write(path, model.state_dict(), metadata);

@@ -1,15 +1,15 @@
+using MLNet.SuperRes.Engine;
 using System.Globalization;
 using System.Text.Json;
 using Google.Protobuf;
 using MLNet.SuperRes.Trainer.Archs;
-using MLNet.SuperRes.Trainer.Export;
 using Onnx;
 using static TorchSharp.torch;
 
 namespace MLNet.SuperRes.Trainer.Checkpoints;
 
 /// <summary>
-/// Reads the weights back out of an ONNX model written by <see cref="HspanOnnxExporter"/>, whose initializers
+/// Reads the weights back out of an ONNX model written by the trainer's exporter, whose initializers
 /// carry the state_dict names: an exported model (an embedded default, say) can then seed <c>train --init</c>,
 /// be evaluated with TorchSharp, or be exported again. The configuration comes from the model's metadata.
 /// </summary>
@@ -22,9 +22,9 @@ public static class OnnxWeights
         catch (InvalidProtocolBufferException e) { throw new InvalidDataException($"'{path}' is not a readable ONNX model: {e.Message}", e); }
 
         var metadata = model.MetadataProps.ToDictionary(p => p.Key, p => p.Value);
-        if (metadata.GetValueOrDefault(OnnxMetadataKeys.Exporter) != OnnxMetadataKeys.ExporterValue)
+        if (metadata.GetValueOrDefault(OnnxContract.Exporter) != OnnxContract.ExporterValue)
             throw new InvalidDataException(
-                $"'{path}' is an ONNX model, but not one written by {OnnxMetadataKeys.ExporterValue}'s export verb; only those keep the " +
+                $"'{path}' is an ONNX model, but not one written by {OnnxContract.ExporterValue}'s export verb; only those keep the " +
                 "state_dict names its weights can be read back by.");
 
         var tensors = new Dictionary<string, Tensor>();
@@ -51,16 +51,16 @@ public static class OnnxWeights
         tensors.TryAdd("a", zeros(1)); // declared by the official model, never used, so not exported
 
         var saved = new Dictionary<string, string> { [HspanCheckpoint.FormatKey] = HspanCheckpoint.FormatName };
-        if (metadata.TryGetValue(OnnxMetadataKeys.TopK, out var topk) && metadata.TryGetValue(OnnxMetadataKeys.ResScale, out var resScale))
+        if (metadata.TryGetValue(OnnxContract.TopK, out var topk) && metadata.TryGetValue(OnnxContract.ResScale, out var resScale))
         {
             var config = HspanCheckpoint.InferConfig(tensors, path) with
             {
                 TopK = int.Parse(topk, CultureInfo.InvariantCulture),
                 ResScale = double.Parse(resScale, CultureInfo.InvariantCulture),
             };
-            saved[HspanCheckpoint.ConfigKey] = JsonSerializer.Serialize(config, Training.TrainerJson.Default.HspanConfig);
+            saved[HspanCheckpoint.ConfigKey] = JsonSerializer.Serialize(config, CheckpointJson.Default.HspanConfig);
         }
-        if (metadata.TryGetValue(OnnxMetadataKeys.Iterations, out var iterations)) saved["iterations"] = iterations;
+        if (metadata.TryGetValue(OnnxContract.Iterations, out var iterations)) saved["iterations"] = iterations;
         return new StateDictFile(path, tensors, saved);
     }
 }

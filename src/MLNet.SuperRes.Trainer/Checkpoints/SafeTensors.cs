@@ -29,7 +29,7 @@ public static class SafeTensors
             throw new InvalidDataException($"'{path}' is not a safetensors file: its header length ({headerLength}) exceeds the file.");
 
         JsonObject header;
-        try { header = JsonNode.Parse(Encoding.UTF8.GetString(bytes, 8, (int)headerLength))!.AsObject(); }
+        try { header = JsonNode.Parse(Encoding.UTF8.GetString(bytes, 8, (int)headerLength)) as JsonObject ?? throw new InvalidOperationException("not an object"); }
         catch (Exception e) when (e is JsonException or InvalidOperationException or ArgumentException)
         { throw new InvalidDataException($"'{path}' is not a safetensors file: its header is not a JSON object.", e); }
 
@@ -82,7 +82,7 @@ public static class SafeTensors
         return (tensors, metadata);
     }
 
-    /// <summary>Writes tensors (any device; float32, float64 or int64) and string metadata.</summary>
+    /// <summary>Writes tensors (any device; any element type <see cref="Read"/> reads) and string metadata, atomically.</summary>
     public static void Write(string path, IEnumerable<KeyValuePair<string, Tensor>> tensors, IReadOnlyDictionary<string, string>? metadata = null)
     {
         var header = new JsonObject();

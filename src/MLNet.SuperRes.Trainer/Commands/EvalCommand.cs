@@ -15,7 +15,7 @@ public static class EvalCommand
         "  --data FOLDER     folder of high-resolution images (png, bmp, jpg, jpeg, webp)\n" +
         "  --scale S         integer upscaling factor, 2 or more\n" +
         "  --model MODEL     'bicubic' (MATLAB bicubic), 'default' (the embedded default model), an .onnx file, or a checkpoint (.pt, .safetensors, training folder)\n" +
-        "  --self-ensemble   average the x8 flips/transposes of the input (EDSR's forward_x8)\n" +
+        "  --self-ensemble   average the x8 flips/transposes (networks: per tile before rounding, as SuperResolve's SelfEnsemble)\n" +
         "  --tile N          tile side in LR pixels for networks (default 40, as SuperResolve)\n" +
         "  --overlap N       pixels shared by neighbouring tiles (default 4), less than half the tile\n" +
         "  --topk K          a checkpoint's soft-thresholding top-k (default: the checkpoint's, else 128)\n" +
@@ -31,7 +31,10 @@ public static class EvalCommand
 
     /// <summary>Parses <paramref name="args"/> (the arguments after the verb), runs the evaluation and prints a table.</summary>
     /// <param name="args">Options as in <see cref="Usage"/>.</param>
-    /// <param name="resolveModel">Loads any model other than "bicubic" as the parsed options describe it.</param>
+    /// <param name="resolveModel">
+    /// Loads any model other than "bicubic" as the parsed options describe it; a resolver that does not
+    /// self-ensemble itself (<see cref="ISuperResolver.SelfEnsembles"/>) is wrapped when asked to.
+    /// </param>
     /// <returns>0 on success, <see cref="UsageError"/> for bad options, <see cref="Failure"/> when evaluation fails.</returns>
     public static int Run(string[] args, Func<Options, ISuperResolver> resolveModel)
     {
@@ -41,9 +44,10 @@ public static class EvalCommand
         {
             var options = Parse(arguments);
             ISuperResolver resolver = options.Model == "bicubic" ? new BicubicResolver(options.Scale) : resolveModel(options);
+            using var owned = resolver as IDisposable;
             if (resolver.Scale != options.Scale)
                 throw new InvalidOperationException($"Model '{options.Model}' upscales by {resolver.Scale}, but --scale is {options.Scale}.");
-            if (options.SelfEnsemble)
+            if (options.SelfEnsemble && !resolver.SelfEnsembles)
                 resolver = new SelfEnsembleResolver(resolver);
 
             var stopwatch = Stopwatch.StartNew();

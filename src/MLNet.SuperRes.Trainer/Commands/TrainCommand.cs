@@ -15,13 +15,13 @@ public static class TrainCommand
                      [--patch-size 48] [--batch-size 16] [--iterations 300000] [--lr 1e-4] [--decay-steps 200000[,...]] [--decay-gamma 0.5]
                      [--init CHECKPOINT] [--seed 1] [--log-every 100] [--val-every 2000] [--val-tile 64]
                      [--device cpu|cuda] [--libtorch FOLDER] [--max-minutes M] [--loader-threads N]
-               train --resume DIR [--iterations N] [--decay-steps ...] [--max-minutes M] [--device cpu|cuda] [--libtorch FOLDER] [--data ...] [--val ...]
+               train --resume DIR [--iterations N] [--lr LR] [--decay-steps ...] [--max-minutes M] [--device cpu|cuda] [--libtorch FOLDER] [--data ...] [--val ...]
           --data FOLDERS     training images (png, bmp, jpg, jpeg, webp); every one is read before the first iteration
           --val FOLDER       validation images, scored (PSNR-Y) every --val-every iterations; the best snapshot is kept in DIR/best
           --out DIR          run folder: DIR/latest and DIR/best hold weights, optimizer state, state.json and a SHA-256 manifest
           --init CHECKPOINT  start from a checkpoint (.pt, .safetensors, our .onnx); the upsampler and the number of groups may differ
           --resume DIR       continue a run exactly where its newest complete snapshot stopped
-          --val-tile N       validation tile side in LR pixels (at least 16)
+          --val-tile N       validation tile side in LR pixels (at least 9, as neighbours share 4)
           --verbose          print the stack trace of a failure
         """;
 
@@ -69,7 +69,6 @@ public static class TrainCommand
                 OutDir = cl.Required("out"),
                 PatchSize = cl.Int("patch-size", min: 4) ?? defaults.PatchSize,
                 BatchSize = cl.Int("batch-size", min: 1) ?? defaults.BatchSize,
-                LearningRate = cl.Double("lr") ?? defaults.LearningRate,
                 DecayGamma = cl.Double("decay-gamma") ?? defaults.DecayGamma,
                 Seed = cl.Int("seed") ?? defaults.Seed,
                 InitCheckpoint = cl.String("init"),
@@ -88,6 +87,7 @@ public static class TrainCommand
         DataFolders = cl.String("data")?.Split(',', StringSplitOptions.RemoveEmptyEntries) ?? o.DataFolders,
         ValFolder = cl.String("val") ?? o.ValFolder,
         Iterations = cl.Long("iterations", min: 1) ?? o.Iterations,
+        LearningRate = cl.Double("lr") ?? o.LearningRate,
         DecaySteps = cl.LongList("decay-steps") ?? o.DecaySteps,
         LogEvery = cl.Int("log-every", min: 1) ?? o.LogEvery,
         ValEvery = cl.Int("val-every", min: 1) ?? o.ValEvery,

@@ -33,7 +33,13 @@ public static class Verb
             error.WriteLine(usage);
             return UsageError;
         }
-        catch (Exception e) when (e is not OutOfMemoryException)
+        catch (OutOfMemoryException e)
+        {
+            error.WriteLine($"{name}: out of memory ({e.Message}); use smaller images, tiles or batches.");
+            if (verbose) error.WriteLine(e);
+            return Failure;
+        }
+        catch (Exception e)
         {
             var cause = e is AggregateException aggregate ? aggregate.Flatten().InnerExceptions[0] : e;
             bool expected = cause is IOException or InvalidDataException or UnauthorizedAccessException or ArgumentException

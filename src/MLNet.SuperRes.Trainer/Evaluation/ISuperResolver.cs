@@ -13,4 +13,10 @@ public interface ISuperResolver
     /// 3 * (Scale * Height) * (Scale * Width).
     /// </summary>
     float[] Upscale(RgbImage lowRes);
+
+    /// <summary>
+    /// Whether <see cref="Upscale"/> already averages the x8 flips and transposes itself (the runtime's
+    /// engine does, per tile, before rounding), so no <see cref="SelfEnsembleResolver"/> goes around it.
+    /// </summary>
+    bool SelfEnsembles => false;
 }

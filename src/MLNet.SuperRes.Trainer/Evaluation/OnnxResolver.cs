@@ -13,7 +13,8 @@ public sealed class OnnxResolver : ISuperResolver, IDisposable
     private readonly SuperResolver resolver;
 
     /// <param name="model">An .onnx file, or "default" for the embedded default model of <paramref name="scale"/>.</param>
-    public OnnxResolver(string model, int scale, Tiling? tiling = null)
+    /// <param name="selfEnsemble">Average the x8 flips and transposes as <see cref="SuperResolutionOptions.SelfEnsemble"/> does.</param>
+    public OnnxResolver(string model, int scale, Tiling? tiling = null, bool selfEnsemble = false)
     {
         tiling ??= Tiling.Default;
         resolver = new SuperResolver(new SuperResolutionOptions
@@ -22,10 +23,13 @@ public sealed class OnnxResolver : ISuperResolver, IDisposable
             ModelPath = model == "default" ? null : model,
             TileSize = tiling.Tile,
             TileOverlap = tiling.Overlap,
+            SelfEnsemble = selfEnsemble,
         });
     }
 
     public int Scale => resolver.Scale;
+
+    public bool SelfEnsembles => resolver.Options.SelfEnsemble;
 
     public float[] Upscale(RgbImage lowRes)
     {

@@ -1,3 +1,4 @@
+using MLNet.SuperRes.Engine;
 using MLNet.SuperRes.Trainer.Checkpoints;
 using System.Globalization;
 using Google.Protobuf;
@@ -16,8 +17,6 @@ public static class HspanOnnxExporter
 {
     public const int Opset = 17;
     public const long IrVersion = 8;
-    public const string InputName = "input";
-    public const string OutputName = "output";
 
     /// <summary>Builds the ONNX model and writes it to <paramref name="outputPath"/> (under a temporary name, then renamed).</summary>
     public static ModelProto Export(Hspan model, string outputPath, OnnxExportInfo info)
@@ -35,10 +34,10 @@ public static class HspanOnnxExporter
             throw new NotSupportedException($"ONNX export takes RGB networks; this one has n_colors = {config.NColors}.");
 
         var graph = new OnnxGraphBuilder("hspan");
-        graph.Input(InputName, TensorProto.Types.DataType.Float, "N", "3", "H", "W");
-        var output = ModuleEmitter.Emit(graph, model, InputName, "");
-        graph.RenameOutput(output, OutputName);
-        graph.Output(OutputName, TensorProto.Types.DataType.Float, "N", "3", $"H*{config.Scale}", $"W*{config.Scale}");
+        graph.Input(OnnxContract.InputName, TensorProto.Types.DataType.Float, "N", "3", "H", "W");
+        var output = ModuleEmitter.Emit(graph, model, OnnxContract.InputName, "");
+        graph.RenameOutput(output, OnnxContract.OutputName);
+        graph.Output(OnnxContract.OutputName, TensorProto.Types.DataType.Float, "N", "3", $"H*{config.Scale}", $"W*{config.Scale}");
 
         var proto = CreateModel(graph.Graph, Metadata(config, info));
         proto.DocString = "HSPAN super-resolution (Su et al., High-Similarity-Pass Attention for Single Image Super-Resolution) with exact soft thresholding.";
@@ -51,7 +50,7 @@ public static class HspanOnnxExporter
         var proto = new ModelProto
         {
             IrVersion = IrVersion,
-            ProducerName = OnnxMetadataKeys.ExporterValue,
+            ProducerName = OnnxContract.ExporterValue,
             ProducerVersion = typeof(HspanOnnxExporter).Assembly.GetName().Version?.ToString() ?? "",
             Graph = graph,
         };
@@ -67,22 +66,22 @@ public static class HspanOnnxExporter
         static string Text(double value) => value.ToString("R", CultureInfo.InvariantCulture);
         var metadata = new List<KeyValuePair<string, string>>
         {
-            new(OnnxMetadataKeys.Architecture, OnnxMetadataKeys.ArchitectureValue),
-            new(OnnxMetadataKeys.Scale, config.Scale.ToString(CultureInfo.InvariantCulture)),
-            new(OnnxMetadataKeys.TopK, config.TopK.ToString(CultureInfo.InvariantCulture)),
-            new(OnnxMetadataKeys.ResScale, Text(config.ResScale)),
-            new(OnnxMetadataKeys.NFeats, config.NFeats.ToString(CultureInfo.InvariantCulture)),
-            new(OnnxMetadataKeys.NResGroups, config.NResGroups.ToString(CultureInfo.InvariantCulture)),
-            new(OnnxMetadataKeys.NResBlocks, config.NResBlocks.ToString(CultureInfo.InvariantCulture)),
-            new(OnnxMetadataKeys.Reduction, config.Reduction.ToString(CultureInfo.InvariantCulture)),
-            new(OnnxMetadataKeys.RgbRange, Text(config.RgbRange)),
-            new(OnnxMetadataKeys.InputColorOrder, OnnxMetadataKeys.InputColorOrderValue),
-            new(OnnxMetadataKeys.InputRange, OnnxMetadataKeys.InputRangeValue),
-            new(OnnxMetadataKeys.Source, info.Source),
+            new(OnnxContract.Architecture, OnnxContract.ArchitectureValue),
+            new(OnnxContract.Scale, config.Scale.ToString(CultureInfo.InvariantCulture)),
+            new(OnnxContract.TopK, config.TopK.ToString(CultureInfo.InvariantCulture)),
+            new(OnnxContract.ResScale, Text(config.ResScale)),
+            new(OnnxContract.NFeats, config.NFeats.ToString(CultureInfo.InvariantCulture)),
+            new(OnnxContract.NResGroups, config.NResGroups.ToString(CultureInfo.InvariantCulture)),
+            new(OnnxContract.NResBlocks, config.NResBlocks.ToString(CultureInfo.InvariantCulture)),
+            new(OnnxContract.Reduction, config.Reduction.ToString(CultureInfo.InvariantCulture)),
+            new(OnnxContract.RgbRange, Text(config.RgbRange)),
+            new(OnnxContract.InputColorOrder, OnnxContract.InputColorOrderValue),
+            new(OnnxContract.InputRange, OnnxContract.InputRangeValue),
+            new(OnnxContract.Source, info.Source),
         };
         if (info.Iterations is long iterations)
-            metadata.Add(new(OnnxMetadataKeys.Iterations, iterations.ToString(CultureInfo.InvariantCulture)));
-        metadata.Add(new(OnnxMetadataKeys.Exporter, OnnxMetadataKeys.ExporterValue));
+            metadata.Add(new(OnnxContract.Iterations, iterations.ToString(CultureInfo.InvariantCulture)));
+        metadata.Add(new(OnnxContract.Exporter, OnnxContract.ExporterValue));
         return metadata;
     }
 }

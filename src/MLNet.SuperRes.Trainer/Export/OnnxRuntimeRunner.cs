@@ -1,3 +1,4 @@
+using MLNet.SuperRes.Engine;
 using Microsoft.ML.OnnxRuntime;
 using static TorchSharp.torch;
 
@@ -38,7 +39,7 @@ public sealed class OnnxRuntimeRunner : IDisposable
     {
         using var value = OrtValue.CreateTensorValueFromMemory(input, shape);
         using var runOptions = new RunOptions();
-        using var outputs = session.Run(runOptions, new[] { HspanOnnxExporter.InputName }, new[] { value }, new[] { HspanOnnxExporter.OutputName });
+        using var outputs = session.Run(runOptions, new[] { OnnxContract.InputName }, new[] { value }, new[] { OnnxContract.OutputName });
         var result = outputs[0];
         return (result.GetTensorDataAsSpan<float>().ToArray(), result.GetTensorTypeAndShape().Shape);
     }

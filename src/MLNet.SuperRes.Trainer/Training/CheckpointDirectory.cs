@@ -31,6 +31,17 @@ public sealed class CheckpointDirectory
     /// <summary>For fault-injection tests: <paramref name="beforeStep"/> is called with a step's name before each file-system step of a save.</summary>
     internal CheckpointDirectory(string root, Action<string>? beforeStep) => (Root, this.beforeStep) = (root, beforeStep);
 
+    /// <summary>
+    /// Finishes saves a kill interrupted (a complete NAME.tmp is swapped in, an incomplete one discarded), so
+    /// RUN/latest and RUN/best are where scripts look for them before training goes on.
+    /// </summary>
+    public void FinishInterruptedSaves()
+    {
+        if (!Directory.Exists(Root)) return;
+        FinishInterruptedSave(Latest);
+        FinishInterruptedSave(Best);
+    }
+
     /// <summary>The model file of the newest complete copy of <paramref name="snapshot"/>, or null when there is none.</summary>
     public string? ModelPath(string snapshot) => Newest(snapshot) is { } found ? Path.Combine(found.Folder, ModelFile) : null;
 
@@ -129,12 +140,12 @@ public sealed class CheckpointDirectory
         if (Directory.Exists(old)) DeleteSnapshot(old, "delete-old-after");
     }
 
-    /// <summary>The manifest goes first, so a folder whose deletion was interrupted no longer counts as complete.</summary>
+    /// <summary>The manifest and state.json go first, so a folder whose deletion was interrupted no longer counts as complete.</summary>
     private void DeleteSnapshot(string folder, string step)
     {
         Step(step);
-        var manifest = Path.Combine(folder, FileManifest.FileName);
-        if (File.Exists(manifest)) File.Delete(manifest);
+        foreach (var marker in new[] { FileManifest.FileName, StateFile })
+            if (File.Exists(Path.Combine(folder, marker))) File.Delete(Path.Combine(folder, marker));
         Step(step + "-files");
         Directory.Delete(folder, recursive: true);
     }
@@ -154,7 +165,12 @@ public sealed class CheckpointDirectory
             bool complete = FileManifest.Exists(folder)
                 || (legacyAllowed && SnapshotFiles.All(f => File.Exists(Path.Combine(folder, f))));
             if (!complete) continue;
-            long iteration = ReadVerifiedState(folder).Iteration;
+            long iteration;
+            try { iteration = ReadVerifiedState(folder).Iteration; }
+            catch (InvalidDataException) when (folder != final && Directory.Exists(final))
+            {
+                continue; // a leftover copy (or one another process is moving) does not hide a readable NAME
+            }
             if (best is null || iteration > best.Value.Iteration) best = (folder, iteration);
         }
         return best;
@@ -170,7 +186,7 @@ public sealed class CheckpointDirectory
             state = JsonSerializer.Deserialize(File.ReadAllText(path), TrainerJson.Default.TrainingState)
                 ?? throw new InvalidDataException("empty state");
         }
-        catch (Exception e) when (e is JsonException or InvalidDataException or IOException)
+        catch (Exception e) when (e is JsonException or InvalidDataException or IOException or UnauthorizedAccessException)
         {
             throw new InvalidDataException($"Training checkpoint '{folder}' is corrupt or unreadable ({e.Message}). Delete that folder to resume from an older snapshot, if one is left.", e);
         }

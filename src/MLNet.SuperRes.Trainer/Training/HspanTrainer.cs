@@ -3,7 +3,6 @@ using MLNet.SuperRes.Trainer.Archs;
 using MLNet.SuperRes.Trainer.Checkpoints;
 using MLNet.SuperRes.Trainer.Data;
 using MLNet.SuperRes.Trainer.Evaluation;
-using MLNet.SuperRes.Trainer.Inference;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -37,6 +36,7 @@ public sealed class HspanTrainer
     {
         var device = TorchDevice.Resolve(options.Device);
         var checkpoints = new CheckpointDirectory(options.OutDir);
+        checkpoints.FinishInterruptedSaves();
         var state = resume ? checkpoints.ReadLatestState() : null;
         if (resume && state is null) throw new FileNotFoundException($"--resume: '{options.OutDir}' holds no checkpoint (expected '{Path.Combine(options.OutDir, CheckpointDirectory.Latest)}').");
         if (state is not null && state.Options.Model != options.Model)
@@ -109,7 +109,7 @@ public sealed class HspanTrainer
             }
             if (!double.IsFinite(lastLoss))
                 throw new TrainingDivergedException($"The loss became {lastLoss} at iteration {iteration}; stopping without saving. " + (savedOnce
-                    ? $"The last good checkpoint (iteration {lastSaved}) is in '{options.OutDir}'; resume from it with a lower --lr."
+                    ? $"The last good checkpoint (iteration {lastSaved}) is in '{options.OutDir}'; resume from it with a lower --lr (train --resume DIR --lr LR)."
                     : $"No checkpoint was written yet (the first comes at iteration {Math.Min(options.ValEvery, options.Iterations)}). Try a lower --lr."));
             losses.Add(lastLoss);
             windowLoss += lastLoss; windowCount++;
@@ -160,7 +160,7 @@ public sealed class HspanTrainer
 
     private double Validate(Hspan model, Device device)
     {
-        var upscaler = new TiledUpscaler(model, device, options.ValTile, options.ValOverlap);
+        var upscaler = new CheckpointResolver(model, device, new Tiling(options.ValTile, options.ValOverlap));
         return new Evaluator(upscaler).EvaluateFolder(options.ValFolder!, "validation", selfEnsemble: false).Mean.Psnr;
     }
 

@@ -52,7 +52,7 @@ public sealed record TrainOptions
     }
 
     /// <summary>The smallest validation tile: the trainer's tiler shares max(4, tile / 8) pixels, which must be less than half a tile.</summary>
-    public const int MinValTile = 16;
+    public const int MinValTile = 9;
 
     /// <summary>Tile overlap used for validation.</summary>
     public int ValOverlap => Math.Max(4, ValTile / 8);

@@ -1,11 +1,9 @@
 using System.Text.Json.Serialization;
-using MLNet.SuperRes.Trainer.Archs;
 
 namespace MLNet.SuperRes.Trainer.Training;
 
 /// <summary>Source-generated JSON for the trainer's records, so a trimmed publish serialises them too.</summary>
 [JsonSourceGenerationOptions(WriteIndented = true)]
-[JsonSerializable(typeof(HspanConfig))]
 [JsonSerializable(typeof(TrainOptions))]
 [JsonSerializable(typeof(TrainingState))]
 internal sealed partial class TrainerJson : JsonSerializerContext;

@@ -10,15 +10,10 @@ namespace MLNet.SuperRes.Engine;
 /// <see cref="InferenceSession.Run(RunOptions, IReadOnlyCollection{string}, IReadOnlyCollection{OrtValue}, IReadOnlyCollection{string}, IReadOnlyCollection{OrtValue})"/>
 /// is thread-safe, so a single instance serves every thread.
 /// </summary>
-internal sealed class SuperResolutionSession : IDisposable
+internal sealed class SuperResolutionSession : ITileNetwork, IDisposable
 {
-    public const string InputName = "input";
-    public const string OutputName = "output";
-    public const string ScaleMetadataKey = "scale";
-    public const string ColorOrderMetadataKey = "input_color_order";
-
-    private static readonly string[] InputNames = [InputName];
-    private static readonly string[] OutputNames = [OutputName];
+    private static readonly string[] InputNames = [OnnxContract.InputName];
+    private static readonly string[] OutputNames = [OnnxContract.OutputName];
 
     private readonly InferenceSession _session;
     private readonly RunOptions _runOptions = new();
@@ -104,10 +99,7 @@ internal sealed class SuperResolutionSession : IDisposable
         return new SuperResolutionSession(CreateSession(model, cpuOptions), model, "CPU");
     }
 
-    /// <summary>
-    /// Runs the network on one image of <paramref name="height"/> × <paramref name="width"/> pixels, planar
-    /// RGB in [0, 1], writing the planar RGB output (Scale times larger) into <paramref name="output"/>.
-    /// </summary>
+    /// <inheritdoc/>
     public void Run(Memory<float> input, int height, int width, Memory<float> output)
     {
         long[] inputShape = [1, 3, height, width];
@@ -154,15 +146,15 @@ internal sealed class SuperResolutionSession : IDisposable
     {
         var problems = new List<string>();
 
-        if (session.InputMetadata.Count != 1 || !session.InputMetadata.TryGetValue(InputName, out NodeMetadata? input))
-            problems.Add($"expected one input '{InputName}' float32 [N, 3, H, W], got {DescribeAll(session.InputMetadata)}");
+        if (session.InputMetadata.Count != 1 || !session.InputMetadata.TryGetValue(OnnxContract.InputName, out NodeMetadata? input))
+            problems.Add($"expected one input '{OnnxContract.InputName}' float32 [N, 3, H, W], got {DescribeAll(session.InputMetadata)}");
         else if (!IsImageTensor(input, requireDynamicSize: true))
-            problems.Add($"expected input '{InputName}' float32 [N, 3, H, W] with dynamic H and W, got {Describe(InputName, input)}");
+            problems.Add($"expected input '{OnnxContract.InputName}' float32 [N, 3, H, W] with dynamic H and W, got {Describe(OnnxContract.InputName, input)}");
 
-        if (!session.OutputMetadata.TryGetValue(OutputName, out NodeMetadata? output))
-            problems.Add($"expected an output '{OutputName}' float32 [N, 3, s*H, s*W], got {DescribeAll(session.OutputMetadata)}");
+        if (!session.OutputMetadata.TryGetValue(OnnxContract.OutputName, out NodeMetadata? output))
+            problems.Add($"expected an output '{OnnxContract.OutputName}' float32 [N, 3, s*H, s*W], got {DescribeAll(session.OutputMetadata)}");
         else if (!IsImageTensor(output, requireDynamicSize: false))
-            problems.Add($"expected output '{OutputName}' float32 [N, 3, s*H, s*W], got {Describe(OutputName, output)}");
+            problems.Add($"expected output '{OnnxContract.OutputName}' float32 [N, 3, s*H, s*W], got {Describe(OnnxContract.OutputName, output)}");
 
         if (problems.Count > 0)
             throw new InvalidOperationException(
@@ -181,27 +173,27 @@ internal sealed class SuperResolutionSession : IDisposable
 
     private static int ResolveScale(IReadOnlyDictionary<string, string> metadata, ModelSource model)
     {
-        if (metadata.TryGetValue(ColorOrderMetadataKey, out string? order) && !string.Equals(order, "RGB", StringComparison.OrdinalIgnoreCase))
+        if (metadata.TryGetValue(OnnxContract.InputColorOrder, out string? order) && !string.Equals(order, "RGB", StringComparison.OrdinalIgnoreCase))
             throw new InvalidOperationException(
-                $"The {model.Description} declares {ColorOrderMetadataKey}={order}; MLNet.SuperRes feeds RGB.");
+                $"The {model.Description} declares {OnnxContract.InputColorOrder}={order}; MLNet.SuperRes feeds RGB.");
 
-        if (!metadata.TryGetValue(ScaleMetadataKey, out string? scaleText))
+        if (!metadata.TryGetValue(OnnxContract.Scale, out string? scaleText))
         {
             if (model.RequestedScale is int requested)
                 return requested;
             throw new InvalidOperationException(
-                $"The {model.Description} has no '{ScaleMetadataKey}' metadata, so its upscaling factor is unknown: " +
+                $"The {model.Description} has no '{OnnxContract.Scale}' metadata, so its upscaling factor is unknown: " +
                 $"set {nameof(SuperResolutionOptions)}.{nameof(SuperResolutionOptions.Scale)} to it.");
         }
 
         if (!int.TryParse(scaleText, NumberStyles.None, CultureInfo.InvariantCulture, out int scale) || scale < 1)
             throw new InvalidOperationException(
-                $"The {model.Description} has '{ScaleMetadataKey}' metadata '{scaleText}', which is not a positive integer.");
+                $"The {model.Description} has '{OnnxContract.Scale}' metadata '{scaleText}', which is not a positive integer.");
 
         if (model.RequestedScale is int asked && asked != scale)
             throw new InvalidOperationException(
                 $"Scale mismatch: {nameof(SuperResolutionOptions)}.{nameof(SuperResolutionOptions.Scale)} is {asked}, " +
-                $"but the {model.Description} upscales by {scale} (its '{ScaleMetadataKey}' metadata).");
+                $"but the {model.Description} upscales by {scale} (its '{OnnxContract.Scale}' metadata).");
         return scale;
     }
 

@@ -5,24 +5,24 @@ using Microsoft.ML.Data;
 namespace MLNet.SuperRes.Engine;
 
 /// <summary>
-/// Upscales 32-bit pixels with a <see cref="SuperResolutionSession"/>: cuts the image into overlapping
+/// Upscales 32-bit pixels with a network (<see cref="ITileNetwork"/>): cuts the image into overlapping
 /// tiles, runs each (optionally as a self-ensemble), blends the outputs one strip of tiles at a time (so
 /// the float buffers stay a few tile-rows high whatever the image size), and handles alpha and greyscale.
-/// Stateless apart from the session, hence thread-safe.
+/// Stateless apart from the network, hence thread-safe when the network is.
 /// </summary>
 internal sealed class TiledUpscaler
 {
-    private readonly SuperResolutionSession _session;
+    private readonly ITileNetwork _network;
 
-    public TiledUpscaler(SuperResolutionSession session, int tileSize, int tileOverlap, bool selfEnsemble)
+    public TiledUpscaler(ITileNetwork network, int tileSize, int tileOverlap, bool selfEnsemble)
     {
-        _session = session;
+        _network = network;
         TileSize = tileSize;
         TileOverlap = tileOverlap;
         SelfEnsemble = selfEnsemble;
     }
 
-    public int Scale => _session.Scale;
+    public int Scale => _network.Scale;
 
     public int TileSize { get; }
 
@@ -102,7 +102,7 @@ internal sealed class TiledUpscaler
     {
         if (!SelfEnsemble)
         {
-            _session.Run(input, height, width, output);
+            _network.Run(input, height, width, output);
             return;
         }
 
@@ -117,7 +117,7 @@ internal sealed class TiledUpscaler
             {
                 var (tHeight, tWidth) = DihedralTransform.TransformedSize(k, height, width);
                 DihedralTransform.Apply(k, input.Span, height, width, transformed);
-                _session.Run(transformed.AsMemory(0, input.Length), tHeight, tWidth, transformedOutput.AsMemory(0, output.Length));
+                _network.Run(transformed.AsMemory(0, input.Length), tHeight, tWidth, transformedOutput.AsMemory(0, output.Length));
                 DihedralTransform.AccumulateInverse(k, transformedOutput.AsSpan(0, output.Length), height * scale, width * scale, sum);
             }
             foreach (ref float value in sum)

@@ -1,3 +1,4 @@
+using MLNet.SuperRes.Trainer.Commands;
 using MLNet.SuperRes.Tests.SuperResolve;
 using MLNet.SuperRes.Trainer.Archs;
 using MLNet.SuperRes.Trainer.Checkpoints;
@@ -49,10 +50,9 @@ public sealed class OnnxWeightsTests : IDisposable
     {
         string onnx = Path.Combine(SharedData.RepoRoot, "src", "MLNet.SuperRes", "Models", $"hspan-x{scale}.onnx");
         var lowRes = RgbImage.Load(Path.Combine(SharedData.Data, "Set5", "butterfly.png")).Crop(60, 40, width, height);
-        var torch = ModelResolvers.Open(SaveAsCheckpoint(onnx), scale).Upscale(lowRes);
-        var runtime = ModelResolvers.Open(onnx, scale).Upscale(lowRes);
-        double worst = torch.Zip(runtime, (a, b) => Math.Abs(a - b)).Max();
-        Assert.True(worst <= 0.5 / 255 + 1e-4, $"TorchSharp and ONNX Runtime differ by up to {worst * 255:F3}/255");
+        var torch = EvalModels.Open(SaveAsCheckpoint(onnx), scale).Upscale(lowRes);
+        var runtime = EvalModels.Open(onnx, scale).Upscale(lowRes);
+        Evaluation.EightBitOutputs.AssertAgree(runtime, torch);
     }
 
     [Fact]
@@ -64,7 +64,7 @@ public sealed class OnnxWeightsTests : IDisposable
         Assert.Contains("not one written by MLNet.SuperRes.Trainer", e.Message);
     }
 
-    // ModelResolvers sends .onnx files to ONNX Runtime, so the weights go through a .safetensors checkpoint to reach TorchSharp.
+    // EvalModels sends .onnx files to ONNX Runtime, so the weights go through a .safetensors checkpoint to reach TorchSharp.
     private string SaveAsCheckpoint(string onnx)
     {
         string path = Path.Combine(_dir, "from-onnx.safetensors");

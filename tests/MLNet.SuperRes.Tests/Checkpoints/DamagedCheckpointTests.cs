@@ -47,7 +47,7 @@ public sealed class DamagedCheckpointTests : IDisposable
         WriteSafeTensors(path, header, 4);
 
         Assert.Contains(message, Assert.Throws<InvalidDataException>(() => SafeTensors.Read(path)).Message);
-        Assert.Contains(message, Assert.Throws<InvalidDataException>(() => ModelResolvers.Open(path, 2)).Message);
+        Assert.Contains(message, Assert.Throws<InvalidDataException>(() => EvalModels.Open(path, 2)).Message);
         var (code, error) = Export("--checkpoint", path, "--output", Path.Combine(dir, "m.onnx"));
         Assert.Equal(1, code);
         Assert.Contains(message, error);
@@ -65,8 +65,8 @@ public sealed class DamagedCheckpointTests : IDisposable
         for (int i = 0; i < 16; i++) bytes[bytes.Length - 1 - 13 * i] ^= 0x21;
         File.WriteAllBytes(file, bytes);
 
-        Assert.Contains("is damaged", Assert.Throws<InvalidDataException>(() => ModelResolvers.Open(run, 2)).Message);
-        Assert.Contains("is damaged", Assert.Throws<InvalidDataException>(() => ModelResolvers.Open(file, 2)).Message);
+        Assert.Contains("is damaged", Assert.Throws<InvalidDataException>(() => EvalModels.Open(run, 2)).Message);
+        Assert.Contains("is damaged", Assert.Throws<InvalidDataException>(() => EvalModels.Open(file, 2)).Message);
         var (code, error) = Export("--checkpoint", file, "--output", Path.Combine(dir, "m.onnx"));
         Assert.Equal(1, code);
         Assert.Contains("is damaged", error);

@@ -114,8 +114,11 @@ public sealed class EvalCommandTests : IDisposable
         var io = Tests.Archs.Reference.Tensors("x2_small.io.safetensors");
         var input = io["input"];
         var tiling = new Tiling((int)Math.Max(input.shape[2], input.shape[3]), 0);
-        var resolver = (Trainer.Inference.TiledUpscaler)ModelResolvers.Open(Tests.Archs.Reference.PathOf("x2_small.pt"), 2, tiling, config.TopK, config.ResScale);
-        var (max, _) = Tests.Archs.Reference.Difference(resolver.Upscale(input / config.RgbRange) * config.RgbRange, io["output"].clamp(0, config.RgbRange));
+        var resolver = (CheckpointResolver)EvalModels.Open(Tests.Archs.Reference.PathOf("x2_small.pt"), 2, tiling, config.TopK, config.ResScale);
+        Assert.Equal((config.TopK, config.ResScale), (resolver.Model.Config.TopK, resolver.Model.Config.ResScale));
+        resolver.Model.eval();
+        using var _ = TorchSharp.torch.no_grad();
+        var (max, _) = Tests.Archs.Reference.Difference(resolver.Model.call(input), io["output"]);
         Assert.True(max <= 1e-4, $"max abs difference {max}");
     }
 }

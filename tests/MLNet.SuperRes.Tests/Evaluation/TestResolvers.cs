@@ -66,3 +66,25 @@ internal static class TestImages
     public static byte[] Channel(RgbImage image, int channel) =>
         Enumerable.Range(0, image.Width * image.Height).Select(i => image.Pixels[3 * i + channel]).ToArray();
 }
+
+internal static class EightBitOutputs
+{
+    /// <summary>
+    /// Two 8-bit outputs of one network run by TorchSharp and by ONNX Runtime: their floats differ by about
+    /// 1e-6, which flips the rounding of a value now and then, so a few values differ by one level, none by more.
+    /// </summary>
+    public static void AssertAgree(float[] expected, float[] actual)
+    {
+        Assert.Equal(expected.Length, actual.Length);
+        int differing = 0;
+        double worst = 0;
+        for (int i = 0; i < expected.Length; i++)
+        {
+            double difference = Math.Abs(expected[i] - actual[i]);
+            worst = Math.Max(worst, difference);
+            if (difference > 1e-6) differing++;
+        }
+        Assert.True(worst <= 1 / 255.0 + 1e-6, $"outputs differ by up to {worst * 255:F3}/255");
+        Assert.True(differing <= expected.Length / 200, $"{differing} of {expected.Length} values differ by one level");
+    }
+}

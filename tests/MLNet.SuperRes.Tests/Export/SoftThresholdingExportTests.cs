@@ -1,3 +1,4 @@
+using MLNet.SuperRes.Engine;
 using Google.Protobuf;
 using MLNet.SuperRes.Tests.Archs;
 using MLNet.SuperRes.Trainer.Archs;
@@ -139,10 +140,10 @@ public class SoftThresholdingExportTests
     private static Tensor RunGraph(Tensor scores, int groups)
     {
         var graph = new OnnxGraphBuilder("soft_thresholding");
-        graph.Input(HspanOnnxExporter.InputName, TensorProto.Types.DataType.Float, "N", "R", "L");
-        var result = SoftThresholdingEmitter.Emit(graph, HspanOnnxExporter.InputName, graph.Int64s(groups), "st");
-        graph.RenameOutput(result, HspanOnnxExporter.OutputName);
-        graph.Output(HspanOnnxExporter.OutputName, TensorProto.Types.DataType.Float, "N", "R", "L");
+        graph.Input(OnnxContract.InputName, TensorProto.Types.DataType.Float, "N", "R", "L");
+        var result = SoftThresholdingEmitter.Emit(graph, OnnxContract.InputName, graph.Int64s(groups), "st");
+        graph.RenameOutput(result, OnnxContract.OutputName);
+        graph.Output(OnnxContract.OutputName, TensorProto.Types.DataType.Float, "N", "R", "L");
 
         using var runner = new OnnxRuntimeRunner(HspanOnnxExporter.CreateModel(graph.Graph).ToByteArray());
         return runner.Run(scores);

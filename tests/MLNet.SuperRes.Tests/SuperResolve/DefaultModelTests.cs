@@ -8,9 +8,8 @@ using Xunit.Abstractions;
 namespace MLNet.SuperRes.Tests.SuperResolve;
 
 /// <summary>
-/// The embedded default HSPAN models (src/MLNet.SuperRes/Models/hspan-x{2,3,4}.onnx). Delivered by the
-/// trainer delivers them: remove the Skip arguments when the files land. Inputs are kept small (48 to 96
-/// pixels) because the full network on a CPU is slow.
+/// The embedded default HSPAN models (src/MLNet.SuperRes/Models/hspan-x{2,3,4}.onnx), made by the trainer.
+/// Inputs are kept small (48 to 96 pixels) because the full network on a CPU is slow.
 /// </summary>
 public sealed class DefaultModelTests(ITestOutputHelper output)
 {

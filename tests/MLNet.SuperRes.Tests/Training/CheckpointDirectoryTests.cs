@@ -151,4 +151,32 @@ public class CheckpointDirectoryTests : IDisposable
         var e = Assert.Throws<InvalidDataException>(() => new CheckpointDirectory(root).ReadLatestState());
         Assert.Contains(message, e.Message);
     }
+
+    [Fact]
+    public void AnInterruptedSaveIsFinishedBeforeTrainingGoesOn()
+    {
+        var root = Path.Combine(dir, "finish");
+        new CheckpointDirectory(root).Save(CheckpointDirectory.Best, model, optimizer, At(3));
+        try
+        {
+            new CheckpointDirectory(root, name => { if (name == "temp-to-final") throw new Killed(name); })
+                .Save(CheckpointDirectory.Best, model, optimizer, At(6));
+        }
+        catch (Killed) { }
+        Assert.False(Directory.Exists(Path.Combine(root, CheckpointDirectory.Best)));
+
+        new CheckpointDirectory(root).FinishInterruptedSaves();
+        Assert.Equal([CheckpointDirectory.Best], Directory.GetDirectories(root).Select(Path.GetFileName));
+        Assert.Equal(6, System.Text.Json.JsonDocument.Parse(File.ReadAllText(Path.Combine(root, CheckpointDirectory.Best, "state.json"))).RootElement.GetProperty("iteration").GetInt64());
+    }
+
+    [Fact]
+    public void SomeoneElsesManifestBesideACheckpointIsIgnored()
+    {
+        var file = Path.Combine(dir, "foreign", "weights.safetensors");
+        Directory.CreateDirectory(Path.GetDirectoryName(file)!);
+        MLNet.SuperRes.Trainer.Checkpoints.HspanCheckpoint.Save(model, file);
+        File.WriteAllText(Path.Combine(dir, "foreign", "manifest.json"), """{"name": "my-dataset", "files": ["weights.safetensors"]}""");
+        Assert.Equal(model.Config, MLNet.SuperRes.Trainer.Checkpoints.HspanCheckpoint.Load(file).Config with { TopK = 8 });
+    }
 }

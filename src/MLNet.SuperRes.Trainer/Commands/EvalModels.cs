@@ -1,23 +1,23 @@
 using MLNet.SuperRes.Trainer.Checkpoints;
-using MLNet.SuperRes.Trainer.Inference;
+using MLNet.SuperRes.Trainer.Evaluation;
 using MLNet.SuperRes.Trainer.Training;
 using static TorchSharp.torch;
 
-namespace MLNet.SuperRes.Trainer.Evaluation;
+namespace MLNet.SuperRes.Trainer.Commands;
 
 /// <summary>
 /// Opens what <c>eval --model</c> names: "default" (the embedded default ONNX model), an .onnx file
 /// (run by the runtime component), or a checkpoint (.pt, .safetensors, or a training folder).
 /// </summary>
-public static class ModelResolvers
+public static class EvalModels
 {
-    public static ISuperResolver Open(string model, int scale, Tiling? tiling = null, int? topk = null, double? resScale = null)
+    public static ISuperResolver Open(string model, int scale, Tiling? tiling = null, int? topk = null, double? resScale = null, bool selfEnsemble = false)
     {
         tiling ??= Tiling.Default;
         if (model == "default" || model.EndsWith(".onnx", StringComparison.OrdinalIgnoreCase))
         {
             if (model != "default" && !File.Exists(model)) throw new FileNotFoundException($"Model '{model}' does not exist.", model);
-            return new OnnxResolver(model, scale, tiling);
+            return new OnnxResolver(model, scale, tiling, selfEnsemble);
         }
         var path = Directory.Exists(model)
             ? new CheckpointDirectory(model).ModelPath(CheckpointDirectory.Latest)
@@ -25,6 +25,6 @@ public static class ModelResolvers
             : model;
         if (!File.Exists(path)) throw new FileNotFoundException($"Model '{model}' does not exist.", model);
         var network = HspanCheckpoint.Load(path, topk, resScale);
-        return new TiledUpscaler(network, CPU, tiling.Tile, tiling.Overlap);
+        return new CheckpointResolver(network, CPU, tiling, selfEnsemble);
     }
 }

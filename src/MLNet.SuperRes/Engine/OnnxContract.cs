@@ -1,11 +1,15 @@
-namespace MLNet.SuperRes.Trainer.Export;
+namespace MLNet.SuperRes.Engine;
 
 /// <summary>
-/// Keys of the exported model's metadata_props. The runtime component reads them (it has no
-/// reference to the trainer, so it spells the same strings); changing one breaks that contract.
+/// What an HSPAN-style ONNX model looks like: one float32 NCHW input and output under these names, and
+/// these metadata_props keys. The trainer's exporter writes them and the session reads them (the trainer
+/// sees this class through InternalsVisibleTo), so the contract is spelled once.
 /// </summary>
-public static class OnnxMetadataKeys
+internal static class OnnxContract
 {
+    public const string InputName = "input";
+    public const string OutputName = "output";
+
     public const string Architecture = "architecture";
     public const string Scale = "scale";
     public const string TopK = "topk";

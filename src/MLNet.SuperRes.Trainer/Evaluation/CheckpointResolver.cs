@@ -1,0 +1,45 @@
+using Microsoft.ML.Data;
+using MLNet.SuperRes.Engine;
+using MLNet.SuperRes.Trainer.Archs;
+using MLNet.SuperRes.Trainer.Data;
+using MLNet.SuperRes.Trainer.Inference;
+using static TorchSharp.torch;
+
+namespace MLNet.SuperRes.Trainer.Evaluation;
+
+/// <summary>
+/// Scores a TorchSharp HSPAN with the runtime's own tiled engine (the one SuperResolve runs an ONNX
+/// model with): same tiles, blend, grey and alpha handling, 8-bit output, so a checkpoint and its export
+/// score alike.
+/// </summary>
+public sealed class CheckpointResolver : ISuperResolver
+{
+    private readonly Hspan model;
+    private readonly TiledUpscaler engine;
+
+    public CheckpointResolver(Hspan model, Device device, Tiling tiling, bool selfEnsemble = false)
+    {
+        if (tiling.Tile < 1 || tiling.Overlap < 0 || 2 * tiling.Overlap >= tiling.Tile)
+            throw new ArgumentOutOfRangeException(nameof(tiling), tiling, $"The overlap ({tiling.Overlap}) must be at least 0 and less than half the tile ({tiling.Tile}).");
+        this.model = model;
+        engine = new TiledUpscaler(new TorchTileNetwork(model, device), tiling.Tile, tiling.Overlap, selfEnsemble);
+    }
+
+    public int Scale => engine.Scale;
+
+    public bool SelfEnsembles => engine.SelfEnsemble;
+
+    public Hspan Model => model;
+
+    public float[] Upscale(RgbImage lowRes)
+    {
+        bool wasTraining = model.training;
+        model.eval();
+        try
+        {
+            var output = engine.Upscale(lowRes.ToRgba32(), lowRes.Width, lowRes.Height, MLPixelFormat.Rgba32);
+            return RgbImage.FromRgba32(output, lowRes.Width * Scale, lowRes.Height * Scale).ToPlanarFloat();
+        }
+        finally { model.train(wasTraining); }
+    }
+}
