@@ -19,8 +19,6 @@ public sealed class CheckpointResolver : ISuperResolver
 
     public CheckpointResolver(Hspan model, Device device, Tiling tiling, bool selfEnsemble = false)
     {
-        if (tiling.Tile < 1 || tiling.Overlap < 0 || 2 * tiling.Overlap >= tiling.Tile)
-            throw new ArgumentOutOfRangeException(nameof(tiling), tiling, $"The overlap ({tiling.Overlap}) must be at least 0 and less than half the tile ({tiling.Tile}).");
         this.model = model;
         engine = new TiledUpscaler(new TorchTileNetwork(model, device), tiling.Tile, tiling.Overlap, selfEnsemble);
     }

@@ -43,7 +43,7 @@ public sealed class CheckpointDirectory
     }
 
     /// <summary>The model file of the newest complete copy of <paramref name="snapshot"/>, or null when there is none.</summary>
-    public string? ModelPath(string snapshot) => Newest(snapshot) is { } found ? Path.Combine(found.Folder, ModelFile) : null;
+    public string? ModelPath(string snapshot) => Newest(snapshot)?.Folder is { } folder ? Path.Combine(folder, ModelFile) : null;
 
     /// <exception cref="IOException">The snapshot could not be written (a full disk, say); the previous one is kept.</exception>
     public void Save(string snapshot, Hspan model, OptimizerHelper optimizer, TrainingState state)
@@ -81,13 +81,12 @@ public sealed class CheckpointDirectory
 
     /// <summary>The state of the newest complete latest snapshot, or null when the folder holds none.</summary>
     /// <exception cref="InvalidDataException">That snapshot is damaged or records impossible values.</exception>
-    public TrainingState? ReadLatestState() => Newest(Latest) is { } found ? ReadVerifiedState(found.Folder) : null;
+    public TrainingState? ReadLatestState() => Newest(Latest)?.State;
 
     /// <summary>Loads the newest complete latest snapshot's weights into the model and its optimizer state into the optimizer.</summary>
     public void LoadLatest(Hspan model, OptimizerHelper optimizer)
     {
         var dir = Newest(Latest)?.Folder ?? throw new FileNotFoundException($"No checkpoint to resume in '{Root}'.");
-        ReadVerifiedState(dir);
         var file = HspanCheckpoint.Read(Path.Combine(dir, ModelFile));
         var saved = HspanCheckpoint.SavedConfig(file);
         if (saved != model.Config)
@@ -153,25 +152,25 @@ public sealed class CheckpointDirectory
     /// <summary>
     /// The complete copy of <paramref name="snapshot"/> with the highest iteration among NAME, NAME.old
     /// and NAME.tmp. Complete: a manifest, or for NAME and NAME.old written before manifests existed,
-    /// all three files.
+    /// all three files. Each candidate's files are verified against its manifest once, here.
     /// </summary>
-    private (string Folder, long Iteration)? Newest(string snapshot)
+    private (string Folder, TrainingState State)? Newest(string snapshot)
     {
         string final = Folder(snapshot);
-        (string Folder, long Iteration)? best = null;
+        (string Folder, TrainingState State)? best = null;
         foreach (var (folder, legacyAllowed) in new[] { (final, true), (final + ".old", true), (final + ".tmp", false) })
         {
             if (!Directory.Exists(folder)) continue;
             bool complete = FileManifest.Exists(folder)
                 || (legacyAllowed && SnapshotFiles.All(f => File.Exists(Path.Combine(folder, f))));
             if (!complete) continue;
-            long iteration;
-            try { iteration = ReadVerifiedState(folder).Iteration; }
+            TrainingState state;
+            try { state = ReadVerifiedState(folder); }
             catch (InvalidDataException) when (folder != final && Directory.Exists(final))
             {
                 continue; // a leftover copy (or one another process is moving) does not hide a readable NAME
             }
-            if (best is null || iteration > best.Value.Iteration) best = (folder, iteration);
+            if (best is null || state.Iteration > best.Value.State.Iteration) best = (folder, state);
         }
         return best;
     }

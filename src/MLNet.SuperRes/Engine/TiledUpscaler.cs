@@ -16,6 +16,8 @@ internal sealed class TiledUpscaler
 
     public TiledUpscaler(ITileNetwork network, int tileSize, int tileOverlap, bool selfEnsemble)
     {
+        if (tileSize < 1 || tileOverlap < 0 || 2 * tileOverlap >= tileSize)
+            throw new ArgumentOutOfRangeException(nameof(tileOverlap), tileOverlap, $"The tile overlap ({tileOverlap}) must be at least 0 and less than half the tile size ({tileSize}).");
         _network = network;
         TileSize = tileSize;
         TileOverlap = tileOverlap;
