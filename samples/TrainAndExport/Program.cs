@@ -11,7 +11,7 @@ using Microsoft.ML.Data;
 using MLNet.SuperRes;
 using MLNet.SuperRes.Trainer.Archs;
 using MLNet.SuperRes.Trainer.Checkpoints;
-using MLNet.SuperRes.Trainer.Evaluation;
+using MLNet.SuperRes.Evaluation;
 using MLNet.SuperRes.Trainer.Export;
 using MLNet.SuperRes.Trainer.Training;
 
@@ -55,9 +55,9 @@ Console.WriteLine($"Exported {onnx} ({new FileInfo(onnx).Length / 1024.0:F0} KiB
 
 // 3. Score the ONNX model as SR papers do (MATLAB bicubic LR, PSNR/SSIM on Y, border shaved), beside bicubic.
 EvaluationReport tiny;
-using (var resolver = (OnnxResolver)EvalModels.Open(onnx, 2))
+using (var resolver = (OnnxModelUpscaler)EvalModels.Open(onnx, 2))
     tiny = new Evaluator(resolver).EvaluateFolder(val, onnx, selfEnsemble: false);
-var bicubic = new Evaluator(new BicubicResolver(2)).EvaluateFolder(val, "bicubic", selfEnsemble: false);
+var bicubic = new Evaluator(new BicubicUpscaler(2)).EvaluateFolder(val, "bicubic", selfEnsemble: false);
 Console.WriteLine($"On {val}: tiny HSPAN {tiny.Mean.Psnr:F2} dB / {tiny.Mean.Ssim:F4}, bicubic {bicubic.Mean.Psnr:F2} dB / {bicubic.Mean.Ssim:F4}.");
 
 // 4. Plug it into ML.NET: the exported model as the SuperResolve stage.

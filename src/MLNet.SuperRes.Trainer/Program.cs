@@ -1,5 +1,5 @@
 using MLNet.SuperRes.Trainer.Commands;
-using MLNet.SuperRes.Trainer.Evaluation;
+using MLNet.SuperRes.Evaluation;
 
 const string usage = """
     usage: MLNet.SuperRes.Trainer (train | eval | export) [options]

@@ -1,1 +1,1 @@
-[assembly: System.Runtime.CompilerServices.InternalsVisibleTo("MLNet.SuperRes.Tests")]
+[assembly: System.Runtime.CompilerServices.InternalsVisibleTo("MLNet.SuperRes.Trainer.Tests")]

@@ -1,6 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
-using MLNet.SuperRes.Trainer.Evaluation;
+using MLNet.SuperRes.Evaluation;
 
 namespace MLNet.SuperRes.Trainer.Commands;
 
@@ -15,7 +15,7 @@ public static class EvalCommand
         "  --data FOLDER     folder of high-resolution images (png, bmp, jpg, jpeg, webp)\n" +
         "  --scale S         integer upscaling factor, 2 or more\n" +
         "  --model MODEL     'bicubic' (MATLAB bicubic), 'default' (the embedded default model), an .onnx file, or a checkpoint (.pt, .safetensors, training folder)\n" +
-        "  --self-ensemble   average the x8 flips/transposes (networks: per tile before rounding, as SuperResolve's SelfEnsemble)\n" +
+        "  --self-ensemble   average a network's x8 flips/transposes per tile before rounding, as SuperResolve's SelfEnsemble\n" +
         "  --tile N          tile side in LR pixels for networks (default 40, as SuperResolve)\n" +
         "  --overlap N       pixels shared by neighbouring tiles (default 4), less than half the tile\n" +
         "  --topk K          a checkpoint's soft-thresholding top-k (default: the checkpoint's, else 128)\n" +
@@ -31,27 +31,22 @@ public static class EvalCommand
 
     /// <summary>Parses <paramref name="args"/> (the arguments after the verb), runs the evaluation and prints a table.</summary>
     /// <param name="args">Options as in <see cref="Usage"/>.</param>
-    /// <param name="resolveModel">
-    /// Loads any model other than "bicubic" as the parsed options describe it; a resolver that does not
-    /// self-ensemble itself (<see cref="ISuperResolver.SelfEnsembles"/>) is wrapped when asked to.
-    /// </param>
+    /// <param name="openModel">Opens any model other than "bicubic" as the parsed options describe it (self-ensemble included).</param>
     /// <returns>0 on success, <see cref="UsageError"/> for bad options, <see cref="Failure"/> when evaluation fails.</returns>
-    public static int Run(string[] args, Func<Options, ISuperResolver> resolveModel)
+    public static int Run(string[] args, Func<Options, IUpscaler> openModel)
     {
         ArgumentNullException.ThrowIfNull(args);
-        ArgumentNullException.ThrowIfNull(resolveModel);
+        ArgumentNullException.ThrowIfNull(openModel);
         return Verb.Run("eval", Usage, args, arguments =>
         {
             var options = Parse(arguments);
-            ISuperResolver resolver = options.Model == "bicubic" ? new BicubicResolver(options.Scale) : resolveModel(options);
-            using var owned = resolver as IDisposable;
-            if (resolver.Scale != options.Scale)
-                throw new InvalidOperationException($"Model '{options.Model}' upscales by {resolver.Scale}, but --scale is {options.Scale}.");
-            if (options.SelfEnsemble && !resolver.SelfEnsembles)
-                resolver = new SelfEnsembleResolver(resolver);
+            IUpscaler upscaler = options.Model == "bicubic" ? new BicubicUpscaler(options.Scale) : openModel(options);
+            using var owned = upscaler as IDisposable;
+            if (upscaler.Scale != options.Scale)
+                throw new InvalidOperationException($"Model '{options.Model}' upscales by {upscaler.Scale}, but --scale is {options.Scale}.");
 
             var stopwatch = Stopwatch.StartNew();
-            var report = new Evaluator(resolver).EvaluateFolder(options.Data, options.Model, options.SelfEnsemble);
+            var report = new Evaluator(upscaler).EvaluateFolder(options.Data, options.Model, options.SelfEnsemble);
             stopwatch.Stop();
 
             Console.Write(report.ToTable());
@@ -107,6 +102,8 @@ public static class EvalCommand
             throw new UsageException($"--overlap {tiling.Overlap} must be less than half the tile ({tiling.Tile}).");
         if (!Directory.Exists(data))
             throw new UsageException($"--data folder '{data}' does not exist.");
+        if (selfEnsemble && model == "bicubic")
+            throw new UsageException("--self-ensemble averages a network's outputs over flips and transposes; MATLAB bicubic has nothing to average (it is flip-symmetric).");
         bool isCheckpoint = model != "bicubic" && model != "default" && !model.EndsWith(".onnx", StringComparison.OrdinalIgnoreCase);
         if ((topk is not null || resScale is not null) && !isCheckpoint)
             throw new UsageException($"--topk and --res-scale apply to checkpoints; '{model}' has them built in.");

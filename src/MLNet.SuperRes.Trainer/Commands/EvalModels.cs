@@ -1,5 +1,6 @@
+using MLNet.SuperRes.Evaluation;
 using MLNet.SuperRes.Trainer.Checkpoints;
-using MLNet.SuperRes.Trainer.Evaluation;
+using MLNet.SuperRes.Trainer.Inference;
 using MLNet.SuperRes.Trainer.Training;
 using static TorchSharp.torch;
 
@@ -11,13 +12,13 @@ namespace MLNet.SuperRes.Trainer.Commands;
 /// </summary>
 public static class EvalModels
 {
-    public static ISuperResolver Open(string model, int scale, Tiling? tiling = null, int? topk = null, double? resScale = null, bool selfEnsemble = false)
+    public static IUpscaler Open(string model, int scale, Tiling? tiling = null, int? topk = null, double? resScale = null, bool selfEnsemble = false)
     {
         tiling ??= Tiling.Default;
         if (model == "default" || model.EndsWith(".onnx", StringComparison.OrdinalIgnoreCase))
         {
             if (model != "default" && !File.Exists(model)) throw new FileNotFoundException($"Model '{model}' does not exist.", model);
-            return new OnnxResolver(model, scale, tiling, selfEnsemble);
+            return new OnnxModelUpscaler(model, scale, tiling, selfEnsemble);
         }
         var path = Directory.Exists(model)
             ? new CheckpointDirectory(model).ModelPath(CheckpointDirectory.Latest)
@@ -25,6 +26,6 @@ public static class EvalModels
             : model;
         if (!File.Exists(path)) throw new FileNotFoundException($"Model '{model}' does not exist.", model);
         var network = HspanCheckpoint.Load(path, topk, resScale);
-        return new CheckpointResolver(network, CPU, tiling, selfEnsemble);
+        return new CheckpointUpscaler(network, CPU, tiling, selfEnsemble);
     }
 }

@@ -1,4 +1,6 @@
 using System.Collections.Concurrent;
+using MLNet.SuperRes.Engine;
+using MLNet.SuperRes.Evaluation.Images;
 
 namespace MLNet.SuperRes.Trainer.Data;
 
@@ -59,7 +61,7 @@ public sealed class TrainingSet
         return new TrainingSet(kept, scale);
     }
 
-    /// <summary>Batch <paramref name="iteration"/>: random image, random aligned crop, random flips and transpose.</summary>
+    /// <summary>Batch <paramref name="iteration"/>: random image, random aligned crop, one of the 8 flips and transposes.</summary>
     public PatchBatch Sample(long iteration, int batchSize, int patchSize, int seed, float rgbRange)
     {
         int s = Scale, hp = patchSize * s;
@@ -70,25 +72,23 @@ public sealed class TrainingSet
             var rng = new Random(MixSeed(seed, iteration, b));
             var pair = Pairs[rng.Next(Pairs.Count)];
             int x = rng.Next(pair.LowRes.Width - patchSize + 1), y = rng.Next(pair.LowRes.Height - patchSize + 1);
-            int flags = rng.Next(8); // bit 0 horizontal flip, bit 1 vertical flip, bit 2 transpose
-            CopyPatch(pair.LowRes, x, y, patchSize, flags, lrData.AsSpan(b * 3 * patchSize * patchSize), rgbRange);
-            CopyPatch(pair.HighRes, x * s, y * s, hp, flags, hrData.AsSpan(b * 3 * hp * hp), rgbRange);
+            int transform = rng.Next(DihedralTransform.Count);
+            CopyPatch(pair.LowRes, x, y, patchSize, transform, lrData.AsSpan(b * 3 * patchSize * patchSize), rgbRange);
+            CopyPatch(pair.HighRes, x * s, y * s, hp, transform, hrData.AsSpan(b * 3 * hp * hp), rgbRange);
         }
         return new PatchBatch(iteration, lrData, hrData, batchSize, patchSize, s);
     }
 
-    private static void CopyPatch(RgbImage image, int x0, int y0, int size, int flags, Span<float> destination, float rgbRange)
+    /// <summary>Writes the size × size patch at (x0, y0), under dihedral transform <paramref name="transform"/>, as planar floats.</summary>
+    private static void CopyPatch(RgbImage image, int x0, int y0, int size, int transform, Span<float> destination, float rgbRange)
     {
-        bool flipX = (flags & 1) != 0, flipY = (flags & 2) != 0, transpose = (flags & 4) != 0;
         float factor = rgbRange / 255f;
         int plane = size * size;
         var pixels = image.Pixels;
         for (int v = 0; v < size; v++)
         for (int u = 0; u < size; u++)
         {
-            int sx = transpose ? v : u, sy = transpose ? u : v;
-            if (flipX) sx = size - 1 - sx;
-            if (flipY) sy = size - 1 - sy;
+            var (sy, sx) = DihedralTransform.SourceOf(transform, v, u, size, size);
             int src = ((y0 + sy) * image.Width + (x0 + sx)) * 3;
             int dst = v * size + u;
             destination[dst] = pixels[src] * factor;

@@ -1,8 +1,10 @@
 using System.Diagnostics;
 using MLNet.SuperRes.Trainer.Archs;
 using MLNet.SuperRes.Trainer.Checkpoints;
+using MLNet.SuperRes.Evaluation.Images;
 using MLNet.SuperRes.Trainer.Data;
-using MLNet.SuperRes.Trainer.Evaluation;
+using MLNet.SuperRes.Evaluation;
+using MLNet.SuperRes.Trainer.Inference;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -160,7 +162,7 @@ public sealed class HspanTrainer
 
     private double Validate(Hspan model, Device device)
     {
-        var upscaler = new CheckpointResolver(model, device, new Tiling(options.ValTile, options.ValOverlap));
+        var upscaler = new CheckpointUpscaler(model, device, new Tiling(options.ValTile, options.ValOverlap));
         return new Evaluator(upscaler).EvaluateFolder(options.ValFolder!, "validation", selfEnsemble: false).Mean.Psnr;
     }
 

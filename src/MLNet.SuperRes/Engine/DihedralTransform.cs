@@ -1,8 +1,9 @@
 namespace MLNet.SuperRes.Engine;
 
 /// <summary>
-/// The 8 flips and rotations of a planar RGB image used by the geometric self-ensemble. Transform
-/// <c>k</c> transposes when bit 2 is set, then mirrors rows (bit 1) and columns (bit 0).
+/// The 8 flips and rotations of an image (the dihedral group), written once for the geometric
+/// self-ensemble and for training augmentation. Transform <c>k</c> transposes when bit 2 is set, then
+/// mirrors rows (bit 1) and columns (bit 0).
 /// </summary>
 internal static class DihedralTransform
 {
@@ -53,8 +54,8 @@ internal static class DihedralTransform
 
     private static bool Transposes(int k) => (k & 4) != 0;
 
-    /// <summary>The pixel of the original image that lands at (y, x) of its transform k.</summary>
-    private static (int Y, int X) SourceOf(int k, int y, int x, int tHeight, int tWidth)
+    /// <summary>The pixel of the original image that lands at (y, x) of its transform k, which is tHeight × tWidth.</summary>
+    public static (int Y, int X) SourceOf(int k, int y, int x, int tHeight, int tWidth)
     {
         int a = (k & 2) != 0 ? tHeight - 1 - y : y;
         int b = (k & 1) != 0 ? tWidth - 1 - x : x;

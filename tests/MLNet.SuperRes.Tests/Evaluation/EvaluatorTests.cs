@@ -1,6 +1,6 @@
 using System.Text.Json;
-using MLNet.SuperRes.Trainer.Data;
-using MLNet.SuperRes.Trainer.Evaluation;
+using MLNet.SuperRes.Evaluation.Images;
+using MLNet.SuperRes.Evaluation;
 using Xunit;
 
 namespace MLNet.SuperRes.Tests.Evaluation;
@@ -16,7 +16,7 @@ public sealed class EvaluatorTests : IDisposable
     {
         var highRes = RgbImage.Load(Path.Combine(SharedData.Data, "Set5", "woman.png"));
         var groundTruth = highRes.ModCrop(3);
-        var (psnr, ssim) = new Evaluator(new FixedOutputResolver(3, groundTruth)).Score(highRes);
+        var (psnr, ssim) = new Evaluator(new FixedOutputUpscaler(3, groundTruth)).Score(highRes);
         Assert.Equal(double.PositiveInfinity, psnr);
         Assert.Equal(1.0, ssim, 12);
     }
@@ -30,7 +30,7 @@ public sealed class EvaluatorTests : IDisposable
     {
         var bridge = RgbImage.Load(Path.Combine(SharedData.Data, "Set14", "bridge.png"));
         var asRgb = new RgbImage(bridge.Width, bridge.Height, bridge.Pixels, isGreyscale: false);
-        var evaluator = new Evaluator(new BicubicResolver(2));
+        var evaluator = new Evaluator(new BicubicUpscaler(2));
         var (greyPsnr, _) = evaluator.Score(bridge);
         var (lumaPsnr, _) = evaluator.Score(asRgb);
         Assert.Equal(20 * Math.Log10(255.0 / 219.0), lumaPsnr - greyPsnr, 9);
@@ -39,8 +39,8 @@ public sealed class EvaluatorTests : IDisposable
     [Fact]
     public void ResolverWithTheWrongOutputSizeIsRejected()
     {
-        var highRes = TestImages.Asymmetric(20, 20);
-        var wrong = new FixedOutputResolver(2, TestImages.Asymmetric(18, 20));
+        var highRes = TestRgbImages.Asymmetric(20, 20);
+        var wrong = new FixedOutputUpscaler(2, TestRgbImages.Asymmetric(18, 20));
         var e = Assert.Throws<InvalidOperationException>(() => new Evaluator(wrong).Score(highRes));
         Assert.Contains("expected", e.Message);
     }

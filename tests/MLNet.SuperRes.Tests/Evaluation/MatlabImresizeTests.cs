@@ -1,4 +1,4 @@
-using MLNet.SuperRes.Trainer.Data;
+using MLNet.SuperRes.Evaluation.Images;
 using Xunit;
 
 namespace MLNet.SuperRes.Tests.Evaluation;
@@ -24,7 +24,7 @@ public class MatlabImresizeTests
     [InlineData(9, 1, 4.0, 36, 4)]
     public void OutputSizeIsCeilingOfInputTimesScale(int width, int height, double scale, int expectedWidth, int expectedHeight)
     {
-        var resized = MatlabImresize.Resize(TestImages.Asymmetric(width, height), scale);
+        var resized = MatlabImresize.Resize(TestRgbImages.Asymmetric(width, height), scale);
         Assert.Equal((expectedWidth, expectedHeight), (resized.Width, resized.Height));
     }
 
@@ -37,7 +37,7 @@ public class MatlabImresizeTests
     [InlineData(4.0)]
     public void ConstantImageStaysConstant(double scale)
     {
-        var resized = MatlabImresize.Resize(TestImages.Constant(13, 11, 7, 128, 250), scale);
+        var resized = MatlabImresize.Resize(TestRgbImages.Constant(13, 11, 7, 128, 250), scale);
         for (int i = 0; i < resized.Width * resized.Height; i++)
             Assert.Equal((7, 128, 250), (resized.Pixels[3 * i], resized.Pixels[3 * i + 1], resized.Pixels[3 * i + 2]));
     }
@@ -53,10 +53,10 @@ public class MatlabImresizeTests
     [Fact]
     public void HalvingAStepMatchesMatlabsFormulaByHand()
     {
-        var resized = MatlabImresize.Resize(TestImages.Row(0, 0, 0, 0, 200, 200, 200, 200), 0.5);
+        var resized = MatlabImresize.Resize(TestRgbImages.Row(0, 0, 0, 0, 200, 200, 200, 200), 0.5);
         Assert.Equal((4, 1), (resized.Width, resized.Height));
         for (int c = 0; c < 3; c++)
-            Assert.Equal(new byte[] { 0, 13, 187, 202 }, TestImages.Channel(resized, c));
+            Assert.Equal(new byte[] { 0, 13, 187, 202 }, TestRgbImages.Channel(resized, c));
     }
 
     /// <summary>
@@ -69,24 +69,24 @@ public class MatlabImresizeTests
     [Fact]
     public void DoublingTwoPixelsMatchesMatlabsFormulaAndRounding()
     {
-        var resized = MatlabImresize.Resize(TestImages.Row(0, 160), 2.0);
+        var resized = MatlabImresize.Resize(TestRgbImages.Row(0, 160), 2.0);
         Assert.Equal((4, 2), (resized.Width, resized.Height));
         for (int c = 0; c < 3; c++)
-            Assert.Equal(new byte[] { 0, 33, 128, 175, 0, 33, 128, 175 }, TestImages.Channel(resized, c));
+            Assert.Equal(new byte[] { 0, 33, 128, 175, 0, 33, 128, 175 }, TestRgbImages.Channel(resized, c));
     }
 
     [Fact]
     public void ChannelsAreResizedIndependently()
     {
-        var image = TestImages.Asymmetric(12, 9);
+        var image = TestRgbImages.Asymmetric(12, 9);
         var resized = MatlabImresize.Resize(image, 1.0 / 3);
         for (int c = 0; c < 3; c++)
         {
-            var plane = TestImages.Channel(image, c).Select(v => (double)v).ToArray();
+            var plane = TestRgbImages.Channel(image, c).Select(v => (double)v).ToArray();
             var expected = MatlabImresize.ResizePlane(plane, 12, 9, 1.0 / 3, out int w, out int h)
                 .Select(MatlabImresize.RoundToByte).ToArray();
             Assert.Equal((4, 3), (w, h));
-            Assert.Equal(expected, TestImages.Channel(resized, c));
+            Assert.Equal(expected, TestRgbImages.Channel(resized, c));
         }
     }
 
@@ -95,7 +95,7 @@ public class MatlabImresizeTests
     [InlineData(3.0)]
     public void ResizingCommutesWithTransposeUpToRounding(double scale)
     {
-        var image = TestImages.Asymmetric(10, 6);
+        var image = TestRgbImages.Asymmetric(10, 6);
         var transposed = Transpose(image);
         var a = Transpose(MatlabImresize.Resize(image, scale));
         var b = MatlabImresize.Resize(transposed, scale);
@@ -119,7 +119,7 @@ public class MatlabImresizeTests
     [InlineData(double.NaN)]
     [InlineData(double.PositiveInfinity)]
     public void RejectsInvalidScale(double scale) =>
-        Assert.Throws<ArgumentOutOfRangeException>(() => MatlabImresize.Resize(TestImages.Constant(4, 4, 1, 2, 3), scale));
+        Assert.Throws<ArgumentOutOfRangeException>(() => MatlabImresize.Resize(TestRgbImages.Constant(4, 4, 1, 2, 3), scale));
 
     [Theory]
     [InlineData(-0.5, 0)]

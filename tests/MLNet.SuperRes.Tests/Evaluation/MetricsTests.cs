@@ -1,4 +1,4 @@
-using MLNet.SuperRes.Trainer.Metrics;
+using MLNet.SuperRes.Evaluation.Metrics;
 using Xunit;
 
 namespace MLNet.SuperRes.Tests.Evaluation;
@@ -13,14 +13,14 @@ public class MetricsTests
     [InlineData(0, 0, 255, 16.0 + 24.966)]
     [InlineData(10, 20, 30, 16.0 + (65.481 * 10 + 128.553 * 20 + 24.966 * 30) / 255)]
     public void Rgb2YIsMatlabLumaInDoubleWithoutRounding(byte r, byte g, byte b, double expected) =>
-        Assert.Equal(expected, Luma.Rgb2Y(TestImages.Constant(2, 1, r, g, b))[1], 10);
+        Assert.Equal(expected, Luma.Rgb2Y(TestRgbImages.Constant(2, 1, r, g, b))[1], 10);
 
     [Theory]
     [InlineData(0)]
     [InlineData(77)]
     [InlineData(255)]
     public void Rgb2GreyOfEqualChannelsIsTheGreyLevel(byte grey) =>
-        Assert.Equal(grey, Luma.Rgb2Grey(TestImages.Constant(1, 1, grey, grey, grey))[0], 10);
+        Assert.Equal(grey, Luma.Rgb2Grey(TestRgbImages.Constant(1, 1, grey, grey, grey))[0], 10);
 
     [Fact]
     public void PsnrOfIdenticalPlanesIsPositiveInfinity()

@@ -1,4 +1,4 @@
-using MLNet.SuperRes.Trainer.Data;
+using MLNet.SuperRes.Evaluation.Images;
 using SixLabors.ImageSharp;
 using SixLabors.ImageSharp.Formats.Jpeg;
 using SixLabors.ImageSharp.PixelFormats;
@@ -54,7 +54,7 @@ public sealed class RgbImageTests : IDisposable
     public void TruncatedFilesThrowInvalidDataNamingThePath(string extension, double keptFraction)
     {
         string whole = Path.Combine(_folder, "whole" + extension), cut = Path.Combine(_folder, "cut" + extension);
-        TestImages.Asymmetric(64, 48).Save(whole);
+        TestRgbImages.Asymmetric(64, 48).Save(whole);
         Assert.Equal(64, RgbImage.Load(whole).Width);
         var bytes = File.ReadAllBytes(whole);
         File.WriteAllBytes(cut, bytes.AsSpan(0, (int)(bytes.Length * keptFraction)).ToArray());
@@ -101,7 +101,7 @@ public sealed class RgbImageTests : IDisposable
     [InlineData(".webp")]
     public void LosslessFormatsRoundTrip(string extension)
     {
-        var image = TestImages.Asymmetric(7, 5);
+        var image = TestRgbImages.Asymmetric(7, 5);
         string path = Path.Combine(_folder, "image" + extension);
         image.Save(path);
         var loaded = RgbImage.Load(path);
@@ -112,12 +112,12 @@ public sealed class RgbImageTests : IDisposable
 
     [Fact]
     public void SavingToAnUnknownExtensionThrows() =>
-        Assert.Throws<ArgumentException>(() => TestImages.Asymmetric(2, 2).Save(Path.Combine(_folder, "image.gif")));
+        Assert.Throws<ArgumentException>(() => TestRgbImages.Asymmetric(2, 2).Save(Path.Combine(_folder, "image.gif")));
 
     [Fact]
     public void ModCropKeepsTheTopLeftMultipleOfTheScale()
     {
-        var image = TestImages.Asymmetric(11, 7);
+        var image = TestRgbImages.Asymmetric(11, 7);
         var cropped = image.ModCrop(3);
         Assert.Equal((9, 6), (cropped.Width, cropped.Height));
         for (int y = 0; y < 6; y++)
@@ -126,12 +126,12 @@ public sealed class RgbImageTests : IDisposable
 
     [Fact]
     public void CropOutsideTheImageThrows() =>
-        Assert.Throws<ArgumentOutOfRangeException>(() => TestImages.Asymmetric(5, 5).Crop(2, 2, 4, 3));
+        Assert.Throws<ArgumentOutOfRangeException>(() => TestRgbImages.Asymmetric(5, 5).Crop(2, 2, 4, 3));
 
     [Fact]
     public void PlanarFloatRoundTripIsExact()
     {
-        var image = TestImages.Asymmetric(6, 4);
+        var image = TestRgbImages.Asymmetric(6, 4);
         var planar = image.ToPlanarFloat();
         Assert.Equal(3 * 24, planar.Length);
         Assert.Equal(image.Pixels[3 * 5 + 1] / 255f, planar[24 + 5]); // G of pixel (5, 0)
@@ -141,7 +141,7 @@ public sealed class RgbImageTests : IDisposable
     [Fact]
     public void Rgba32RoundTripIsExact()
     {
-        var image = TestImages.Asymmetric(5, 3);
+        var image = TestRgbImages.Asymmetric(5, 3);
         var rgba = image.ToRgba32();
         Assert.Equal(4 * 15, rgba.Length);
         Assert.Equal(image.Pixels[3 * 7 + 2], rgba[4 * 7 + 2]); // B of pixel (2, 1)

@@ -125,41 +125,39 @@ public sealed class TilingTests(ITestOutputHelper output)
         Assert.Equal(TestImages.Rgba(plain.Upscale(image)), TestImages.Rgba(ensemble.Upscale(image)));
     }
 
-    /// <summary>Transform k (bit 2: transpose, bit 1: flip rows, bit 0: flip columns) of an image, or its inverse.</summary>
+    /// <summary>
+    /// Transform k of an image as three plain steps (transpose if bit 2, then flip rows if bit 1, then flip
+    /// columns if bit 0), or its inverse (the same steps undone in reverse order); each step is its own inverse.
+    /// </summary>
     private static MLImage Dihedral(MLImage image, int k, bool inverse)
     {
-        byte[] source = image.Pixels.ToArray();
-        int width = image.Width, height = image.Height;
-        bool transpose = (k & 4) != 0;
-        int outWidth = transpose ? height : width, outHeight = transpose ? width : height;
-        var result = new byte[source.Length];
-        for (int y = 0; y < outHeight; y++)
-            for (int x = 0; x < outWidth; x++)
-            {
-                // Forward: out(y, x) = in(map(y, x)); the inverse scatters instead of gathering.
-                var (fy, fx) = ForwardSource(k, inverse ? y : y, x, inverse ? height : outHeight, inverse ? width : outWidth);
-                if (!inverse)
-                    Array.Copy(source, (fy * width + fx) * 4, result, (y * outWidth + x) * 4, 4);
-            }
-        if (inverse)
-        {
-            // image is the transformed one (size TransformedSize); scatter each of its pixels back.
-            int originalWidth = transpose ? height : width, originalHeight = transpose ? width : height;
-            for (int y = 0; y < height; y++)
-                for (int x = 0; x < width; x++)
-                {
-                    var (oy, ox) = ForwardSource(k, y, x, height, width);
-                    Array.Copy(source, (y * width + x) * 4, result, (oy * originalWidth + ox) * 4, 4);
-                }
-            return MLImage.CreateFromPixels(originalWidth, originalHeight, image.PixelFormat, result);
-        }
-        return MLImage.CreateFromPixels(outWidth, outHeight, image.PixelFormat, result);
+        var steps = new List<Func<byte[], int, int, (byte[], int, int)>>();
+        if ((k & 4) != 0) steps.Add(Transpose);
+        if ((k & 2) != 0) steps.Add(FlipRows);
+        if ((k & 1) != 0) steps.Add(FlipColumns);
+        if (inverse) steps.Reverse();
+        var (pixels, width, height) = (image.Pixels.ToArray(), image.Width, image.Height);
+        foreach (var step in steps)
+            (pixels, width, height) = step(pixels, width, height);
+        return MLImage.CreateFromPixels(width, height, image.PixelFormat, pixels);
     }
 
-    private static (int Y, int X) ForwardSource(int k, int y, int x, int transformedHeight, int transformedWidth)
+    private static (byte[], int, int) Transpose(byte[] pixels, int width, int height) =>
+        (Remap(pixels, height, width, (y, x) => x * width + y), height, width);
+
+    private static (byte[], int, int) FlipRows(byte[] pixels, int width, int height) =>
+        (Remap(pixels, width, height, (y, x) => (height - 1 - y) * width + x), width, height);
+
+    private static (byte[], int, int) FlipColumns(byte[] pixels, int width, int height) =>
+        (Remap(pixels, width, height, (y, x) => y * width + width - 1 - x), width, height);
+
+    /// <summary>A width × height image of 4-byte pixels whose pixel (y, x) is source pixel sourceIndex(y, x).</summary>
+    private static byte[] Remap(byte[] source, int width, int height, Func<int, int, int> sourceIndex)
     {
-        int a = (k & 2) != 0 ? transformedHeight - 1 - y : y;
-        int b = (k & 1) != 0 ? transformedWidth - 1 - x : x;
-        return (k & 4) != 0 ? (b, a) : (a, b);
+        var result = new byte[source.Length];
+        for (int y = 0; y < height; y++)
+            for (int x = 0; x < width; x++)
+                Array.Copy(source, sourceIndex(y, x) * 4, result, (y * width + x) * 4, 4);
+        return result;
     }
 }

@@ -7,7 +7,7 @@ namespace MLNet.SuperRes.Trainer.Export.Emitters;
 /// HSPA: scores = queries (H*W x C/r) times keys (C/r x H*W), soft thresholding per row, the
 /// result times the assembly features, res_scale times that plus the input.
 /// </summary>
-public static class HspaEmitter
+internal static class HspaEmitter
 {
     public static string Emit(OnnxGraphBuilder graph, Hspa hspa, string input, string path)
     {

@@ -3,7 +3,7 @@ using MLNet.SuperRes.Trainer.Archs;
 namespace MLNet.SuperRes.Trainer.Export.Emitters;
 
 /// <summary>HSPAM: body(x) * res_scale + x.</summary>
-public static class HspamEmitter
+internal static class HspamEmitter
 {
     public static string Emit(OnnxGraphBuilder graph, Hspam hspam, string input, string path)
     {

@@ -6,7 +6,7 @@ namespace MLNet.SuperRes.Trainer.Export.Emitters;
 /// HSPAN: add_mean(tail(body(head(sub_mean(x))) + head(...))). The graph's input and output are
 /// in [0, 1]; a network trained with rgb_range R gets x * R on the way in and y / R on the way out.
 /// </summary>
-public static class HspanEmitter
+internal static class HspanEmitter
 {
     public static string Emit(OnnxGraphBuilder graph, Hspan hspan, string input, string path)
     {

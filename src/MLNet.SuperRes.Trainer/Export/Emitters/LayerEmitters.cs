@@ -5,7 +5,7 @@ using static MLNet.SuperRes.Trainer.Export.OnnxGraphBuilder;
 namespace MLNet.SuperRes.Trainer.Export.Emitters;
 
 /// <summary>Sequential: its children in registration order.</summary>
-public static class SequentialEmitter
+internal static class SequentialEmitter
 {
     public static string Emit(OnnxGraphBuilder graph, Sequential sequential, string input, string path)
     {
@@ -17,7 +17,7 @@ public static class SequentialEmitter
 }
 
 /// <summary>Conv2d with zero padding: ONNX Conv with the same weights.</summary>
-public static class Conv2dEmitter
+internal static class Conv2dEmitter
 {
     public static string Emit(OnnxGraphBuilder graph, Conv2d conv, string input, string path)
     {
@@ -38,7 +38,7 @@ public static class Conv2dEmitter
 }
 
 /// <summary>PReLU: one shared slope becomes LeakyRelu (which ONNX Runtime fuses into the preceding Conv), per-channel slopes PRelu.</summary>
-public static class PReLUEmitter
+internal static class PReLUEmitter
 {
     public static string Emit(OnnxGraphBuilder graph, PReLU prelu, string input, string path)
     {
@@ -51,7 +51,7 @@ public static class PReLUEmitter
 }
 
 /// <summary>PixelShuffle: DepthToSpace in column-row-depth order, which is PyTorch's channel layout.</summary>
-public static class PixelShuffleEmitter
+internal static class PixelShuffleEmitter
 {
     public static string Emit(OnnxGraphBuilder graph, PixelShuffle shuffle, string input, string path) =>
         graph.Node("DepthToSpace", path, new[] { input }, Attr("blocksize", shuffle.upscale_factor), Attr("mode", "CRD"));

@@ -3,7 +3,7 @@ using MLNet.SuperRes.Trainer.Archs;
 namespace MLNet.SuperRes.Trainer.Export.Emitters;
 
 /// <summary>LEB: body(x) + x.</summary>
-public static class LebEmitter
+internal static class LebEmitter
 {
     public static string Emit(OnnxGraphBuilder graph, Leb leb, string input, string path)
     {

@@ -4,7 +4,7 @@ using static MLNet.SuperRes.Trainer.Export.OnnxGraphBuilder;
 namespace MLNet.SuperRes.Trainer.Export.Emitters;
 
 /// <summary>MeanShift: its fixed 1x1 convolution, with the weight and bias the checkpoint holds.</summary>
-public static class MeanShiftEmitter
+internal static class MeanShiftEmitter
 {
     public static string Emit(OnnxGraphBuilder graph, MeanShift meanShift, string input, string path)
     {

@@ -9,7 +9,7 @@ namespace MLNet.SuperRes.Trainer.Export.Emitters;
 /// has exactly one emitter, which mirrors that module's <c>forward</c>. The module path (the
 /// state_dict prefix) names the values and initializers, so the graph reads like the model.
 /// </summary>
-public static class ModuleEmitter
+internal static class ModuleEmitter
 {
     /// <summary>Emits <paramref name="module"/> applied to the value <paramref name="input"/>; returns the output value's name.</summary>
     public static string Emit(OnnxGraphBuilder graph, torch.nn.Module module, string input, string path) => module switch

@@ -26,7 +26,7 @@ namespace MLNet.SuperRes.Trainer.Export.Emitters;
 /// step, a seventh after the sixth), gathered and scattered back.
 /// </para>
 /// </summary>
-public static class SoftThresholdingEmitter
+internal static class SoftThresholdingEmitter
 {
     /// <summary>Michelot steps run on every row before the Loop takes over the unsettled ones.</summary>
     private const int UnrolledSteps = 4;

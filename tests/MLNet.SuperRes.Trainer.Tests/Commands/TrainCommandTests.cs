@@ -1,0 +1,31 @@
+using MLNet.SuperRes.Trainer.Commands;
+
+namespace MLNet.SuperRes.Trainer.Tests.Commands;
+
+public sealed class TrainCommandTests : IDisposable
+{
+    private readonly string dir = Directory.CreateTempSubdirectory("hspan-traincmd-").FullName;
+
+    public void Dispose() => Directory.Delete(dir, recursive: true);
+
+    private string[] Args(params string[] extra) =>
+        ["--data", Path.Combine(SharedData.Data, "Set5"), "--scale", "2", "--out", Path.Combine(dir, "run"), .. extra];
+
+    [Theory]
+    [InlineData("--log-every", "0", "--log-every must be a whole number of at least 1")]
+    [InlineData("--val-every", "0", "--val-every must be a whole number of at least 1")]
+    [InlineData("--val-tile", "4", "--val-tile must be a whole number of at least 9")]
+    [InlineData("--val-tile", "8", "--val-tile must be a whole number of at least 9")]
+    [InlineData("--iterations", "0", "--iterations must be a whole number of at least 1")]
+    [InlineData("--loader-threads", "0", "--loader-threads must be a whole number of at least 1")]
+    [InlineData("--max-minutes", "-1", "--max-minutes -1 must be positive")]
+    [InlineData("--decay-gamma", "3", "--decay-gamma 3 must be in (0, 1]")]
+    [InlineData("--device", "tpu", "Unknown --device 'tpu'")]
+    [InlineData("--val", "/no/such/folder", "Validation folder '/no/such/folder' does not exist")]
+    public void OutOfRangeOptionsAreUsageErrorsBeforeAnyWork(string option, string value, string message)
+    {
+        var e = Assert.Throws<UsageException>(() => TrainCommand.Parse(Args(option, value)));
+        Assert.Contains(message, e.Message);
+        Assert.Equal(2, TrainCommand.Run(Args(option, value)));
+    }
+}
