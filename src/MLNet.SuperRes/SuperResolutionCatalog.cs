@@ -63,4 +63,29 @@ public static class SuperResolutionCatalog
         ArgumentNullException.ThrowIfNull(options);
         return new SuperResolutionEstimator(options);
     }
+
+    /// <summary>
+    /// Create an estimator that loads images like <c>LoadImages</c> (same columns and schema: the paths in
+    /// <paramref name="inputColumnName"/>, the <see cref="Data.MLImage"/>s in <paramref name="outputColumnName"/>),
+    /// but reads each file's header first: an image of more than <paramref name="maxPixels"/> pixels is refused
+    /// before it is decoded, and a truncated, corrupt or animated file is refused; the error names the file.
+    /// ML.NET's own LoadImages decodes everything it is given (see <see cref="ImageFiles"/>).
+    /// </summary>
+    /// <param name="catalog">The transform's catalog.</param>
+    /// <param name="outputColumnName">Name of the image column to produce.</param>
+    /// <param name="imageFolder">Folder the paths are relative to; <see langword="null"/> for paths used as they are.</param>
+    /// <param name="inputColumnName">Name of the text column of paths; <see langword="null"/> means <paramref name="outputColumnName"/>.</param>
+    /// <param name="maxPixels">Largest image accepted, in pixels; by default that of <see cref="SuperResolutionOptions.MaxInputPixels"/>.</param>
+    /// <example>
+    /// <code>
+    /// var pipeline = mlContext.Transforms.LoadImagesChecked("Image", imageFolder, "Path")
+    ///     .Append(mlContext.Transforms.SuperResolve("Sr", "Image", scale: 2));
+    /// </code>
+    /// </example>
+    public static CheckedImageLoadingEstimator LoadImagesChecked(this TransformsCatalog catalog, string outputColumnName,
+        string? imageFolder, string? inputColumnName = null, long maxPixels = SuperResolutionOptions.DefaultMaxInputPixels)
+    {
+        ArgumentNullException.ThrowIfNull(catalog);
+        return new CheckedImageLoadingEstimator(outputColumnName, imageFolder, inputColumnName ?? outputColumnName, maxPixels);
+    }
 }

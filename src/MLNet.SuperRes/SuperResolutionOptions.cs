@@ -72,9 +72,14 @@ public sealed class SuperResolutionOptions
 
     /// <summary>
     /// Largest input image accepted, in pixels (width × height); a larger image is an error rather than an
-    /// allocation of unbounded memory for its output. Default: 4096 × 4096.
+    /// allocation of unbounded memory for its output. Files read through <see cref="ImageFiles"/>,
+    /// <c>LoadImagesChecked</c> or the <see cref="SuperResolver"/> overloads taking a path or a stream are
+    /// refused from their header, before decoding. Default: <see cref="DefaultMaxInputPixels"/>.
     /// </summary>
-    public long MaxInputPixels = 4096L * 4096;
+    public long MaxInputPixels = DefaultMaxInputPixels;
+
+    /// <summary>The default of <see cref="MaxInputPixels"/>: 4096 × 4096.</summary>
+    public const long DefaultMaxInputPixels = 4096L * 4096;
 
     /// <summary>
     /// Threads ONNX Runtime uses inside one operator. <c>null</c> (the default) lets ONNX Runtime decide.

@@ -12,9 +12,8 @@ namespace MLNet.SuperRes;
 /// <example>
 /// <code>
 /// using var resolver = new SuperResolver(scale: 2);
-/// using var image = MLImage.CreateFromFile("small.png");
-/// using var large = resolver.Upscale(image);
-/// large.Save("large.png");
+/// using var large = resolver.Upscale("small.png");
+/// ImageFiles.Save(large, "large.png");
 /// </code>
 /// </example>
 public sealed class SuperResolver : IDisposable
@@ -74,6 +73,24 @@ public sealed class SuperResolver : IDisposable
         MLImage result = MLImage.CreateFromPixels(width * Scale, height * Scale, image.PixelFormat, output);
         result.Tag = image.Tag;
         return result;
+    }
+
+    /// <summary>
+    /// Reads the image file <paramref name="path"/> with <see cref="ImageFiles.Load(string, long)"/> (refused from
+    /// its header when larger than <see cref="SuperResolutionOptions.MaxInputPixels"/>, or when truncated or corrupt)
+    /// and returns it <see cref="Scale"/> times larger, in Bgra32.
+    /// </summary>
+    public MLImage Upscale(string path)
+    {
+        using var image = ImageFiles.Load(path, _maxInputPixels);
+        return Upscale(image);
+    }
+
+    /// <summary>As <see cref="Upscale(string)"/>, for an image read from <paramref name="stream"/>; <paramref name="name"/> names it in errors.</summary>
+    public MLImage Upscale(Stream stream, string name)
+    {
+        using var image = ImageFiles.Load(stream, name, _maxInputPixels);
+        return Upscale(image);
     }
 
     /// <summary>

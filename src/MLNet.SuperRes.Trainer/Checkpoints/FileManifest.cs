@@ -1,6 +1,7 @@
 using System.Security.Cryptography;
-using System.Text.Json;
 using System.Text.Json.Nodes;
+using System.Text.Json;
+using MLNet.SuperRes.Files;
 
 namespace MLNet.SuperRes.Trainer.Checkpoints;
 

@@ -1,7 +1,8 @@
 using System.Buffers.Binary;
-using System.Text;
-using System.Text.Json;
 using System.Text.Json.Nodes;
+using System.Text.Json;
+using System.Text;
+using MLNet.SuperRes.Files;
 using static TorchSharp.torch;
 
 namespace MLNet.SuperRes.Trainer.Checkpoints;

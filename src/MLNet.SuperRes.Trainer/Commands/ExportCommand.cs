@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
 using Google.Protobuf;
+using MLNet.SuperRes.Files;
 using MLNet.SuperRes.Trainer.Archs;
 using MLNet.SuperRes.Trainer.Checkpoints;
 using MLNet.SuperRes.Trainer.Export;

@@ -1,8 +1,9 @@
-using MLNet.SuperRes.Engine;
-using MLNet.SuperRes.Trainer.Checkpoints;
 using System.Globalization;
 using Google.Protobuf;
+using MLNet.SuperRes.Engine;
+using MLNet.SuperRes.Files;
 using MLNet.SuperRes.Trainer.Archs;
+using MLNet.SuperRes.Trainer.Checkpoints;
 using MLNet.SuperRes.Trainer.Export.Emitters;
 using Onnx;
 

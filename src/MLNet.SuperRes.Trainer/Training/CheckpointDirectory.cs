@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text.Json;
+using MLNet.SuperRes.Files;
 using MLNet.SuperRes.Trainer.Archs;
 using MLNet.SuperRes.Trainer.Checkpoints;
 using TorchSharp.Modules;

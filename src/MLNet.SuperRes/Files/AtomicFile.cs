@@ -1,11 +1,11 @@
-namespace MLNet.SuperRes.Trainer.Checkpoints;
+namespace MLNet.SuperRes.Files;
 
 /// <summary>
 /// Writes a file under a temporary name in the same folder, flushes it to disk and renames it over
 /// the target, so a full disk or a kill leaves either the old file or the new one, never a part.
 /// The folder is created when missing.
 /// </summary>
-public static class AtomicFile
+internal static class AtomicFile
 {
     public static void Write(string path, Action<Stream> write)
     {

@@ -1,6 +1,6 @@
-using MLNet.SuperRes.Trainer.Checkpoints;
+using MLNet.SuperRes.Files;
 
-namespace MLNet.SuperRes.Trainer.Tests.Checkpoints;
+namespace MLNet.SuperRes.Tests.Files;
 
 public sealed class AtomicFileTests : IDisposable
 {

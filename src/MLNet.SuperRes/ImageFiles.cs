@@ -1,0 +1,136 @@
+using System.Globalization;
+using System.Runtime.InteropServices;
+using Microsoft.ML.Data;
+using MLNet.SuperRes.Files;
+using SkiaSharp;
+
+namespace MLNet.SuperRes;
+
+/// <summary>
+/// Image files in and out, with the decoder ML.NET's LoadImages uses (Skia) but read header first: an
+/// image larger than the limit is refused before any pixel is decoded, and a truncated, corrupt or
+/// animated file is refused rather than decoded in part. Every error names the file. Images come as
+/// <see cref="MLImage"/> in Bgra32 with alpha premultiplied, exactly as LoadImages gives them.
+/// </summary>
+/// <remarks>
+/// ML.NET's own <c>LoadImages</c> and <c>MLImage.CreateFromFile</c> decode whatever they are given, in
+/// full: a small file declaring a huge image takes gigabytes, a truncated one comes back with garbage
+/// where its data ends. For pipelines, <see cref="Microsoft.ML.SuperResolutionCatalog.LoadImagesChecked"/>
+/// is LoadImages on this reader.
+/// </remarks>
+public static class ImageFiles
+{
+    /// <summary>The file extensions <see cref="Load(string, long)"/> reads (lower case, with the dot).</summary>
+    public static IReadOnlyList<string> ReadableExtensions { get; } = [".png", ".jpg", ".jpeg", ".bmp", ".gif", ".webp", ".ico", ".wbmp"];
+
+    /// <summary>The file extensions <see cref="Save"/> writes.</summary>
+    public static IReadOnlyList<string> WritableExtensions { get; } = [".png", ".jpg", ".jpeg", ".webp"];
+
+    /// <summary>Reads an image file, refusing it from its header when it has more than <paramref name="maxPixels"/> pixels.</summary>
+    /// <exception cref="FileNotFoundException">The file does not exist, or is a folder.</exception>
+    /// <exception cref="InvalidDataException">
+    /// The file is not an image of a readable format, is larger than <paramref name="maxPixels"/>, is truncated or
+    /// corrupt, or is an animation.
+    /// </exception>
+    public static MLImage Load(string path, long maxPixels = SuperResolutionOptions.DefaultMaxInputPixels)
+    {
+        ArgumentNullException.ThrowIfNull(path);
+        if (Directory.Exists(path))
+            throw new FileNotFoundException($"Image file '{path}' is a folder, not a file.", path);
+        if (!File.Exists(path))
+            throw new FileNotFoundException($"Image file '{path}' does not exist.", path);
+        using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read);
+        var image = Decode(stream, path, maxPixels);
+        image.Tag = path;
+        return image;
+    }
+
+    /// <summary>Reads an image from <paramref name="stream"/> (left open); <paramref name="name"/> names it in errors.</summary>
+    /// <exception cref="InvalidDataException">As for <see cref="Load(string, long)"/>.</exception>
+    public static MLImage Load(Stream stream, string name, long maxPixels = SuperResolutionOptions.DefaultMaxInputPixels)
+    {
+        ArgumentNullException.ThrowIfNull(stream);
+        ArgumentNullException.ThrowIfNull(name);
+        return Decode(stream, name, maxPixels);
+    }
+
+    /// <summary>
+    /// Writes <paramref name="image"/> in the format of <paramref name="path"/>'s extension (PNG, JPEG or WebP)
+    /// under a temporary name in the same folder, then renames it: a failure (a full disk, say) leaves an
+    /// existing file as it was and nothing partial. The folder is created when missing.
+    /// </summary>
+    /// <param name="image">The image to write.</param>
+    /// <param name="path">The file to write.</param>
+    /// <param name="quality">JPEG and WebP quality, 1 to 100.</param>
+    /// <exception cref="ArgumentException">The extension names no format this writes.</exception>
+    public static void Save(MLImage image, string path, int quality = 95)
+    {
+        ArgumentNullException.ThrowIfNull(image);
+        ArgumentNullException.ThrowIfNull(path);
+        ArgumentOutOfRangeException.ThrowIfLessThan(quality, 1);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(quality, 100);
+        var format = EncodedFormatOf(path);
+        var info = new SKImageInfo(image.Width, image.Height,
+            image.PixelFormat == MLPixelFormat.Rgba32 ? SKColorType.Rgba8888 : SKColorType.Bgra8888, SKAlphaType.Premul);
+        using var bitmap = new SKBitmap(info);
+        var pixels = image.Pixels;
+        if (bitmap.RowBytes != info.Width * 4 || bitmap.ByteCount != pixels.Length)
+            throw new InvalidOperationException($"Could not lay out a {info.Width}x{info.Height} image for encoding.");
+        unsafe { pixels.CopyTo(new Span<byte>((void*)bitmap.GetPixels(), pixels.Length)); }
+        using var data = bitmap.Encode(format, quality)
+            ?? throw new InvalidOperationException($"Could not encode the image for '{path}'.");
+        AtomicFile.Write(path, stream => data.SaveTo(stream));
+    }
+
+    /// <summary>Whether the format of <paramref name="path"/>'s extension keeps transparency (JPEG does not).</summary>
+    public static bool KeepsTransparency(string path) => EncodedFormatOf(path) != SKEncodedImageFormat.Jpeg;
+
+    private static SKEncodedImageFormat EncodedFormatOf(string path)
+    {
+        string extension = Path.GetExtension(path).ToLowerInvariant();
+        return extension switch
+        {
+            ".png" => SKEncodedImageFormat.Png,
+            ".jpg" or ".jpeg" => SKEncodedImageFormat.Jpeg,
+            ".webp" => SKEncodedImageFormat.Webp,
+            "" => throw new ArgumentException($"'{path}' has no extension to say which format to write ({string.Join(", ", WritableExtensions)}).", nameof(path)),
+            _ => throw new ArgumentException($"'{path}': cannot write the format of '{extension}' (use {string.Join(", ", WritableExtensions)}).", nameof(path)),
+        };
+    }
+
+    private static MLImage Decode(Stream stream, string name, long maxPixels)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(maxPixels, 1);
+        using var skiaStream = new SKManagedStream(stream, disposeManagedStream: false);
+        using var codec = SKCodec.Create(skiaStream, out SKCodecResult opened);
+        if (codec is null)
+            throw new InvalidDataException(opened == SKCodecResult.IncompleteInput
+                ? $"Image file '{name}' is truncated: it ends inside its header."
+                : $"Image file '{name}' is not an image of a format this library reads ({string.Join(", ", ReadableExtensions)}).");
+
+        int width = codec.Info.Width, height = codec.Info.Height;
+        long pixelCount = (long)width * height;
+        if (width <= 0 || height <= 0)
+            throw new InvalidDataException($"Image file '{name}' declares an empty image ({width}x{height}).");
+        if (pixelCount > maxPixels || pixelCount * 4 > Array.MaxLength)
+            throw new InvalidDataException(string.Create(CultureInfo.InvariantCulture,
+                $"Image file '{name}' is {width}x{height} = {pixelCount:N0} pixels, more than the limit of {Math.Min(maxPixels, Array.MaxLength / 4):N0}; it was not decoded."));
+        if (codec.FrameCount > 1)
+            throw new InvalidDataException($"Image file '{name}' is an animation of {codec.FrameCount} frames; super-resolve its frames as separate images.");
+
+        var info = new SKImageInfo(width, height, SKColorType.Bgra8888, SKAlphaType.Premul);
+        var pixels = new byte[info.BytesSize];
+        var pin = GCHandle.Alloc(pixels, GCHandleType.Pinned);
+        SKCodecResult decoded;
+        try { decoded = codec.GetPixels(info, pin.AddrOfPinnedObject()); }
+        finally { pin.Free(); }
+        if (decoded != SKCodecResult.Success)
+            throw new InvalidDataException(decoded switch
+            {
+                SKCodecResult.IncompleteInput => $"Image file '{name}' is truncated: its {codec.EncodedFormat} data ends before the whole {width}x{height} image.",
+                SKCodecResult.ErrorInInput => $"Image file '{name}' is corrupt: its {codec.EncodedFormat} data has errors.",
+                _ => $"Image file '{name}' could not be decoded ({decoded}).",
+            });
+        return MLImage.CreateFromPixels(width, height, MLPixelFormat.Bgra32, pixels);
+    }
+}
