@@ -3,29 +3,30 @@
 //
 //   dotnet run -c Release --project samples/Upscale -- IN OUT [--scale 2] [options]
 //
-// IN is an image (PNG, JPEG, BMP, GIF, TIFF, WebP, TGA) or a folder of them; OUT is then a file, whose
-// extension picks the format, or a folder, which gets one PNG per input.
+// IN is an image (PNG, JPEG, BMP, GIF, WebP) or a folder of them; OUT is then a file, whose extension
+// picks the format (PNG, JPEG, WebP), or a folder, which gets one PNG per input. Files are read header
+// first and written under a temporary name, then renamed: a failure never leaves a partial output.
 using System.Diagnostics;
 using Microsoft.ML.Data;
 using MLNet.SuperRes;
-using SixLabors.ImageSharp;
-using SixLabors.ImageSharp.PixelFormats;
 using Upscale;
 
 const string Usage = """
     Usage: Upscale IN OUT [options]
-      IN                  an image file, or a folder of images
-      OUT                 the output file (its extension picks the format), or a folder (PNG files)
+      IN                  an image file (png, jpg, bmp, gif, webp), or a folder of images
+      OUT                 the output file (.png, .jpg or .webp), or a folder (PNG files)
       --scale S           2, 3 or 4 (default 2); with --model, checked against the model's own scale
       --model FILE.onnx   an HSPAN-style ONNX model instead of the embedded default
       --provider P        auto (CUDA when it starts, else CPU; the default), cuda, or cpu
       --gpu N             CUDA device number (default 0)
-      --tile N            tile side in input pixels (default 40, from the attention memory budget)
+      --tile N            tile side in input pixels (default 40, from the attention memory budget);
+                          refused when one tile would not fit in this machine's memory
       --overlap N         pixels shared by neighbouring tiles, at least (default 4)
       --threads N         ONNX Runtime threads on the CPU (default: ONNX Runtime's choice)
       --self-ensemble     average the 8 flips and rotations (about 8x slower, a little sharper)
       --compare FILE      also write FILE: bicubic (left) beside HSPAN (right); single images only
       --compare-region X,Y,W,H   compare only this part of the input, enlarged to 400+ px a side
+      --in-place          allow an output to replace its own input
     """;
 
 UpscaleArguments arguments;
@@ -68,8 +69,8 @@ using (resolver)
     string model = arguments.ModelPath ?? $"embedded hspan-x{resolver.Scale}";
     Console.WriteLine($"{model}, x{resolver.Scale}, {resolver.ExecutionProvider}, tiles of {resolver.TileSize} px " +
                       $"(ready in {setup.Elapsed.TotalSeconds:F1} s)");
-    if (arguments.Provider == "auto" && resolver.ExecutionProvider == "CPU")
-        Console.WriteLine("CUDA did not start (no GPU, or no CUDA 13 / cuDNN 9 libraries); running on the CPU.");
+    if (resolver.CudaFailure is string reason)
+        Console.WriteLine($"CUDA did not start, running on the CPU: {reason}");
 
     var progress = new ProgressBar(jobs.Count, enabled: jobs.Count > 1);
     int failed = 0;
@@ -79,17 +80,18 @@ using (resolver)
         var clock = Stopwatch.StartNew();
         try
         {
-            var image = ImageFile.Load(input);
+            using var image = ImageFiles.Load(input, SuperResolutionOptions.DefaultMaxInputPixels);
             if (arguments.ComparePath is not null)
-                ImageFile.ComparisonRegion(image, arguments.CompareRegion);
-            using var upscaled = resolver.Upscale(image.Pixels, image.Width, image.Height, MLPixelFormat.Rgba32);
-            ImageFile.Save(upscaled, output);
+                Comparison.Region(image, arguments.CompareRegion);
+            using var upscaled = resolver.Upscale(image);
+            ImageFiles.Save(upscaled, output);
             if (arguments.ComparePath is string comparePath)
-                ImageFile.SaveComparison(image, upscaled, comparePath, arguments.CompareRegion);
+                Comparison.Save(image, upscaled, comparePath, arguments.CompareRegion);
+            string note = !ImageFiles.KeepsTransparency(output) && IsTransparent(image) ? " (JPEG has no transparency: it was dropped)" : "";
             progress.Report($"{Path.GetFileName(input)} {image.Width}x{image.Height} -> {upscaled.Width}x{upscaled.Height} " +
-                            $"in {clock.Elapsed.TotalSeconds:F2} s: {output}");
+                            $"in {clock.Elapsed.TotalSeconds:F2} s: {output}{note}");
         }
-        catch (Exception e) when (e is IOException or UnknownImageFormatException or InvalidImageContentException
+        catch (Exception e) when (e is IOException or InvalidDataException or UnauthorizedAccessException
                                       or ArgumentException or InvalidOperationException or NotSupportedException)
         {
             failed++;
@@ -101,4 +103,12 @@ using (resolver)
         Console.WriteLine($"{jobs.Count - failed} of {jobs.Count} images in {total.Elapsed.TotalSeconds:F1} s" +
                           (failed > 0 ? $"; {failed} failed" : ""));
     return failed == 0 ? 0 : 1;
+}
+
+static bool IsTransparent(MLImage image)
+{
+    var pixels = image.Pixels;
+    for (int i = 3; i < pixels.Length; i += 4)
+        if (pixels[i] != 255) return true;
+    return false;
 }

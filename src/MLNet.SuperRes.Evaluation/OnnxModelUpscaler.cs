@@ -22,6 +22,7 @@ public sealed class OnnxModelUpscaler : IUpscaler, IDisposable
             Scale = model == "default" ? scale : null,
             ModelPath = model == "default" ? null : model,
             TileSize = tiling.Tile,
+            AttentionMemoryBudgetBytes = Math.Max(new SuperResolutionOptions().AttentionMemoryBudgetBytes, SuperResolutionOptions.AttentionBytes(tiling.Tile)),
             TileOverlap = tiling.Overlap,
             SelfEnsemble = selfEnsemble,
         });

@@ -44,18 +44,29 @@ public sealed class SuperResolutionOptions
     /// <summary>
     /// Side, in input pixels, of the square tiles the image is cut into for the network. <c>0</c> (the
     /// default) derives it from <see cref="AttentionMemoryBudgetBytes"/>. Images no larger than a tile run
-    /// whole.
+    /// whole. For an HSPAN model an explicit tile must also fit that budget: a larger one is refused with the
+    /// largest that fits (raise the budget with <see cref="AttentionBytes"/> to use it).
     /// </summary>
     public int TileSize = 0;
 
     /// <summary>
-    /// Memory, in bytes, allowed for the attention scores of one tile when <see cref="TileSize"/> is 0: the
-    /// attention of HSPAN compares every position of a tile with every other, (side²)² float32 scores, so the
-    /// tile side is the largest with 4·side⁴ within this budget. Default: 10 MiB, giving 40-pixel tiles. Since
-    /// the attention's cost per pixel grows with the tile's area, small tiles are also fast, and the default
+    /// Memory, in bytes, allowed for the attention scores of one tile of an HSPAN model: its attention
+    /// compares every position of a tile with every other, (side²)² float32 scores, so with
+    /// <see cref="TileSize"/> 0 the tile side is the largest with 4·side⁴ within this budget, and an explicit
+    /// TileSize whose tiles need more is refused. Default: 10 MiB, giving 40-pixel tiles. Since the
+    /// attention's cost per pixel grows with the tile's area, small tiles are also fast, and the default
     /// models (trained on 48-pixel patches) score as well with them as with larger ones (docs/MODELS.md).
+    /// The whole network needs several times this at its peak.
     /// </summary>
     public long AttentionMemoryBudgetBytes = 10L << 20;
+
+    /// <summary>The bytes of HSPAN attention scores one square tile of <paramref name="tileSize"/> input pixels holds: 4·side⁴.</summary>
+    public static long AttentionBytes(int tileSize)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(tileSize, 1);
+        double bytes = 4.0 * tileSize * tileSize * (double)tileSize * tileSize;
+        return bytes >= long.MaxValue ? long.MaxValue : (long)bytes;
+    }
 
     /// <summary>
     /// Pixels of the input that neighbouring tiles share, at least; their outputs are blended there with

@@ -21,6 +21,7 @@ public sealed class SuperResolver : IDisposable
     private readonly SuperResolutionSession _session;
     private readonly TiledUpscaler _upscaler;
     private readonly long _maxInputPixels;
+    private readonly bool _hasAttention;
     private volatile bool _disposed;
 
     /// <summary>Creates a super-resolver running the embedded default HSPAN model for <paramref name="scale"/> (2, 3 or 4).</summary>
@@ -45,6 +46,8 @@ public sealed class SuperResolver : IDisposable
         _session = SuperResolutionSession.Open(model, Options);
         _upscaler = new TiledUpscaler(_session, EffectiveTileSize(Options), Options.TileOverlap, Options.SelfEnsemble);
         _maxInputPixels = Options.MaxInputPixels;
+        _hasAttention = !_session.Metadata.TryGetValue(OnnxContract.Architecture, out string? architecture)
+            || architecture == OnnxContract.ArchitectureValue;
     }
 
     /// <summary>How many times larger the output is than the input, in each dimension.</summary>
@@ -55,6 +58,12 @@ public sealed class SuperResolver : IDisposable
 
     /// <summary>Where the network runs: <c>CPU</c> or <c>CUDA (GPU n)</c>.</summary>
     public string ExecutionProvider => _session.ExecutionProvider;
+
+    /// <summary>
+    /// Why the CUDA execution provider did not start, when <see cref="SuperResolutionOptions.FallbackToCpu"/> made
+    /// this resolver run on the CPU instead; otherwise <c>null</c>.
+    /// </summary>
+    public string? CudaFailure => _session.CudaFailure;
 
     /// <summary>The ONNX model's metadata (architecture, scale, and so on).</summary>
     public IReadOnlyDictionary<string, string> ModelMetadata => _session.Metadata;
@@ -127,6 +136,8 @@ public sealed class SuperResolver : IDisposable
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
         CheckSize(width, height, _maxInputPixels, Scale);
+        if (_hasAttention)
+            CheckAttentionFits(Math.Min(TileSize, width), Math.Min(TileSize, height), Options.AttentionMemoryBudgetBytes);
         if (pixels.Length != (long)width * height * 4)
             throw new ArgumentException(
                 $"Got {pixels.Length} bytes of pixels for a {width}x{height} image; expected {(long)width * height * 4} (4 bytes per pixel).",
@@ -157,6 +168,23 @@ public sealed class SuperResolver : IDisposable
                 $"The image is {width}x{height}; its x{scale} output would exceed the largest buffer .NET can allocate.");
     }
 
+    /// <summary>
+    /// HSPAN compares every position of a tile with every other: a tile of w × h input pixels holds (w·h)² float32
+    /// attention scores at once, whether its size came from the budget or from an explicit TileSize.
+    /// </summary>
+    private static void CheckAttentionFits(int tileWidth, int tileHeight, long budget)
+    {
+        double needed = 4.0 * ((double)tileWidth * tileHeight) * ((double)tileWidth * tileHeight);
+        if (needed <= budget)
+            return;
+        int largest = EffectiveTileSize(new SuperResolutionOptions { AttentionMemoryBudgetBytes = budget });
+        throw new ArgumentException(string.Create(CultureInfo.InvariantCulture,
+            $"A {tileWidth}x{tileHeight} tile needs {needed / (1 << 20):N0} MiB for HSPAN's attention scores, more than " +
+            $"{nameof(SuperResolutionOptions.AttentionMemoryBudgetBytes)} ({budget / (double)(1 << 20):N0} MiB), whose largest tile is {largest}. " +
+            $"Use {nameof(SuperResolutionOptions.TileSize)} {largest} or less (or 0), or raise the budget to " +
+            $"{nameof(SuperResolutionOptions)}.{nameof(SuperResolutionOptions.AttentionBytes)}(tile) if the memory is there."));
+    }
+
     /// <summary>Checks every setting, naming the bad one.</summary>
     internal static SuperResolutionOptions Validate(SuperResolutionOptions options)
     {
@@ -165,7 +193,7 @@ public sealed class SuperResolver : IDisposable
             throw new ArgumentOutOfRangeException(nameof(options), scale, $"{nameof(SuperResolutionOptions.Scale)} must be at least 1.");
         if (options.TileSize < 0)
             throw new ArgumentOutOfRangeException(nameof(options), options.TileSize, $"{nameof(SuperResolutionOptions.TileSize)} must be 0 (automatic) or positive.");
-        if (options.TileSize == 0 && options.AttentionMemoryBudgetBytes <= 0)
+        if (options.AttentionMemoryBudgetBytes <= 0)
             throw new ArgumentOutOfRangeException(nameof(options), options.AttentionMemoryBudgetBytes,
                 $"{nameof(SuperResolutionOptions.AttentionMemoryBudgetBytes)} must be positive.");
         if (options.TileOverlap < 0)
@@ -192,10 +220,8 @@ public sealed class SuperResolver : IDisposable
         if (options.TileSize > 0)
             return options.TileSize;
         int side = (int)Math.Floor(Math.Pow(options.AttentionMemoryBudgetBytes / 4.0, 0.25));
-        while (AttentionBytes(side + 1) <= options.AttentionMemoryBudgetBytes) side++;
-        while (side > 1 && AttentionBytes(side) > options.AttentionMemoryBudgetBytes) side--;
+        while (SuperResolutionOptions.AttentionBytes(side + 1) <= options.AttentionMemoryBudgetBytes) side++;
+        while (side > 1 && SuperResolutionOptions.AttentionBytes(side) > options.AttentionMemoryBudgetBytes) side--;
         return Math.Max(side, 1);
     }
-
-    private static double AttentionBytes(int side) => 4.0 * side * side * (double)side * side;
 }

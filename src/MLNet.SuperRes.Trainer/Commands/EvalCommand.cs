@@ -16,12 +16,15 @@ public static class EvalCommand
         "  --scale S         integer upscaling factor, 2 or more\n" +
         "  --model MODEL     'bicubic' (MATLAB bicubic), 'default' (the embedded default model), an .onnx file, or a checkpoint (.pt, .safetensors, training folder)\n" +
         "  --self-ensemble   average a network's x8 flips/transposes per tile before rounding, as SuperResolve's SelfEnsemble\n" +
-        "  --tile N          tile side in LR pixels for networks (default 40, as SuperResolve)\n" +
+        "  --tile N          tile side in LR pixels for networks (default 40, as SuperResolve; at most 128)\n" +
         "  --overlap N       pixels shared by neighbouring tiles (default 4), less than half the tile\n" +
         "  --topk K          a checkpoint's soft-thresholding top-k (default: the checkpoint's, else 128)\n" +
         "  --res-scale R     a checkpoint's residual scale (default: the checkpoint's, else 0.1)\n" +
         "  --json FILE       also write the scores as JSON to FILE\n" +
         "  --verbose         print the stack trace of a failure";
+
+    /// <summary>The largest --tile: its attention scores take 1 GiB, the network several times that.</summary>
+    public const int MaxTile = 128;
 
     /// <summary>Exit code for bad command-line options.</summary>
     public const int UsageError = Verb.UsageError;
@@ -98,6 +101,8 @@ public static class EvalCommand
         int? topk = cl.Int("topk", min: 1);
         double? resScale = cl.Double("res-scale");
         cl.RejectUnknown();
+        if (tiling.Tile > MaxTile)
+            throw new UsageException($"--tile {tiling.Tile}: one tile would hold {SuperResolutionOptions.AttentionBytes(tiling.Tile) / (1L << 30)} GiB of attention scores; at most {MaxTile}.");
         if (2 * tiling.Overlap >= tiling.Tile)
             throw new UsageException($"--overlap {tiling.Overlap} must be less than half the tile ({tiling.Tile}).");
         if (!Directory.Exists(data))

@@ -32,6 +32,8 @@ internal sealed class ModelSource
 
         if (options.ModelPath is not null)
         {
+            if (Directory.Exists(options.ModelPath))
+                throw new FileNotFoundException($"ONNX model '{options.ModelPath}' is a folder; give the .onnx file in it.", options.ModelPath);
             if (!File.Exists(options.ModelPath))
                 throw new FileNotFoundException($"ONNX model file '{options.ModelPath}' does not exist.", options.ModelPath);
             return new ModelSource(File.ReadAllBytes(options.ModelPath), $"ONNX model '{options.ModelPath}'", options.Scale);

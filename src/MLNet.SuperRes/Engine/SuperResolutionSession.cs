@@ -15,14 +15,17 @@ internal sealed class SuperResolutionSession : ITileNetwork, IDisposable
     private static readonly string[] InputNames = [OnnxContract.InputName];
     private static readonly string[] OutputNames = [OnnxContract.OutputName];
 
+    private static readonly object EnvLogLevelGate = new();
+
     private readonly InferenceSession _session;
     private readonly RunOptions _runOptions = new();
 
-    private SuperResolutionSession(InferenceSession session, ModelSource model, string executionProvider)
+    private SuperResolutionSession(InferenceSession session, ModelSource model, string executionProvider, string? cudaFailure = null)
     {
         _session = session;
         ModelDescription = model.Description;
         ExecutionProvider = executionProvider;
+        CudaFailure = cudaFailure;
         try
         {
             Metadata = new Dictionary<string, string>(session.ModelMetadata.CustomMetadataMap);
@@ -42,6 +45,9 @@ internal sealed class SuperResolutionSession : ITileNetwork, IDisposable
 
     /// <summary><c>CPU</c>, or <c>CUDA (GPU n)</c>.</summary>
     public string ExecutionProvider { get; }
+
+    /// <summary>Why CUDA did not start when the session fell back to the CPU; otherwise null.</summary>
+    public string? CudaFailure { get; }
 
     public IReadOnlyDictionary<string, string> Metadata { get; }
 
@@ -76,8 +82,15 @@ internal sealed class SuperResolutionSession : ITileNetwork, IDisposable
             return new SuperResolutionSession(CreateSession(model, cpu), model, "CPU");
         }
 
+        string? cudaFailure = null;
         if (options.GpuDeviceId is int deviceId)
         {
+            // ONNX Runtime logs its own error line when the CUDA provider does not load; the exception says the
+            // same, and is reported below (or, with the fallback, through CudaFailure), so the log is held back.
+            var env = OrtEnv.Instance();
+            Monitor.Enter(EnvLogLevelGate);
+            var logLevel = env.EnvLogLevel;
+            env.EnvLogLevel = OrtLoggingLevel.ORT_LOGGING_LEVEL_FATAL;
             try
             {
                 using var cuda = SessionOptions.MakeSessionOptionWithCudaProvider(deviceId);
@@ -91,12 +104,18 @@ internal sealed class SuperResolutionSession : ITileNetwork, IDisposable
                         $"Could not run the {model.Description} with ONNX Runtime's CUDA execution provider on GPU {deviceId}: {e.Message} " +
                         $"Reference the Microsoft.ML.OnnxRuntime.Gpu package and install CUDA, or set {nameof(SuperResolutionOptions.FallbackToCpu)} to run on the CPU.",
                         e);
+                cudaFailure = e.Message;
+            }
+            finally
+            {
+                env.EnvLogLevel = logLevel;
+                Monitor.Exit(EnvLogLevelGate);
             }
         }
 
         using var cpuOptions = new SessionOptions();
         ApplyThreading(cpuOptions, options);
-        return new SuperResolutionSession(CreateSession(model, cpuOptions), model, "CPU");
+        return new SuperResolutionSession(CreateSession(model, cpuOptions), model, "CPU", cudaFailure);
     }
 
     /// <inheritdoc/>

@@ -8,10 +8,19 @@ namespace MLNet.SuperRes.Engine;
 /// Upscales 32-bit pixels with a network (<see cref="ITileNetwork"/>): cuts the image into overlapping
 /// tiles, runs each (optionally as a self-ensemble), blends the outputs one strip of tiles at a time (so
 /// the float buffers stay a few tile-rows high whatever the image size), and handles alpha and greyscale.
+/// The image is first extended by mirroring at its borders (<see cref="BorderPadding"/>, and up to
+/// <see cref="MinimumSide"/> for tiny images), as Real-ESRGAN and SwinIR pad, so the network's own zero
+/// padding never touches the output; the extension is cropped away when the rows are written.
 /// Stateless apart from the network, hence thread-safe when the network is.
 /// </summary>
 internal sealed class TiledUpscaler
 {
+    /// <summary>Input pixels mirrored beyond each image border.</summary>
+    public const int BorderPadding = 8;
+
+    /// <summary>Images narrower or lower than this are mirrored up to it.</summary>
+    public const int MinimumSide = 16;
+
     private readonly ITileNetwork _network;
 
     public TiledUpscaler(ITileNetwork network, int tileSize, int tileOverlap, bool selfEnsemble)
@@ -41,10 +50,12 @@ internal sealed class TiledUpscaler
         int scale = Scale;
         var channels = ChannelOffsets.Of(format);
         var content = ContentAnalysis.Of(pixels, channels);
-        var rows = TileLayout.Create(height, TileSize, TileOverlap, scale);
-        var columns = TileLayout.Create(width, TileSize, TileOverlap, scale);
-        int outWidth = width * scale, outHeight = height * scale;
-        var output = new byte[(long)outWidth * outHeight * 4];
+        var source = new MirroredSource(width, height, PaddingFor(width), PaddingFor(height));
+        var rows = TileLayout.Create(source.PaddedHeight, TileSize, TileOverlap, scale);
+        var columns = TileLayout.Create(source.PaddedWidth, TileSize, TileOverlap, scale);
+        var crop = new OutputCrop(source.PadTop * scale, source.PadLeft * scale, height * scale, width * scale);
+        int outWidth = source.PaddedWidth * scale, outHeight = source.PaddedHeight * scale;
+        var output = new byte[(long)crop.Width * crop.Height * 4];
 
         byte[]? alpha = content.HasAlpha
             ? BicubicUpsampler.UpscaleChannel(pixels, width, height, 4, channels.A, scale)
@@ -68,7 +79,7 @@ internal sealed class TiledUpscaler
                 int stripTop = rows.Starts[i] * scale;
                 for (int j = 0; j < columns.Starts.Length; j++)
                 {
-                    ReadTile(pixels, width, channels, content.HasAlpha, rows.Starts[i], columns.Starts[j], tileHeight, tileWidth, tileInput);
+                    ReadTile(pixels, source, channels, content.HasAlpha, rows.Starts[i], columns.Starts[j], tileHeight, tileWidth, tileInput);
                     RunTile(tileInput.AsMemory(0, tileInputLength), tileHeight, tileWidth, tileOutput.AsMemory(0, tileOutputLength));
                     AddWeighted(tileOutput, stripHeight, tileWidth * scale, rows.Weights[i], columns.Weights[j],
                         strip, outWidth, columns.Starts[j] * scale);
@@ -76,7 +87,7 @@ internal sealed class TiledUpscaler
 
                 int finishedEnd = i + 1 < rows.Starts.Length ? rows.Starts[i + 1] * scale : outHeight;
                 WriteRows(strip, stripHeight, stripTop, finishedEnd, outWidth, rows.TotalWeight, columns.TotalWeight,
-                    content.IsGreyscale, alpha, channels, output);
+                    content.IsGreyscale, alpha, channels, crop, output);
 
                 if (i + 1 < rows.Starts.Length)
                 {
@@ -132,33 +143,40 @@ internal sealed class TiledUpscaler
         }
     }
 
-    /// <summary>Reads a tile as planar RGB in [0, 1], undoing the alpha premultiplication.</summary>
-    internal static void ReadTile(ReadOnlySpan<byte> pixels, int width, ChannelOffsets channels, bool hasAlpha,
+    private static int PaddingFor(int side) => Math.Max(BorderPadding, (MinimumSide - side + 1) / 2);
+
+    /// <summary>
+    /// Reads a tile (at <paramref name="top"/>, <paramref name="left"/> of the mirrored image) as planar RGB in
+    /// [0, 1], undoing the alpha premultiplication.
+    /// </summary>
+    private static void ReadTile(ReadOnlySpan<byte> pixels, MirroredSource source, ChannelOffsets channels, bool hasAlpha,
         int top, int left, int height, int tileWidth, float[] destination)
     {
         int plane = height * tileWidth;
         Span<float> red = destination.AsSpan(0, plane), green = destination.AsSpan(plane, plane), blue = destination.AsSpan(2 * plane, plane);
         for (int y = 0; y < height; y++)
         {
-            ReadOnlySpan<byte> row = pixels.Slice(((top + y) * width + left) * 4, tileWidth * 4);
+            int rowStart = source.Row(top + y) * source.Width * 4;
             int o = y * tileWidth;
-            for (int x = 0, p = 0; x < tileWidth; x++, o++, p += 4)
+            for (int x = 0; x < tileWidth; x++, o++)
             {
+                int p = rowStart + source.Column(left + x) * 4;
+                ReadOnlySpan<byte> row = pixels[p..(p + 4)];
                 float inverse = 1f / 255f;
                 if (hasAlpha)
                 {
-                    byte a = row[p + channels.A];
+                    byte a = row[channels.A];
                     inverse = a == 0 ? 0f : 1f / a;
                 }
-                red[o] = MathF.Min(1f, row[p + channels.R] * inverse);
-                green[o] = MathF.Min(1f, row[p + channels.G] * inverse);
-                blue[o] = MathF.Min(1f, row[p + channels.B] * inverse);
+                red[o] = MathF.Min(1f, row[channels.R] * inverse);
+                green[o] = MathF.Min(1f, row[channels.G] * inverse);
+                blue[o] = MathF.Min(1f, row[channels.B] * inverse);
             }
         }
     }
 
     /// <summary>Adds a planar tile output, weighted by its separable blend ramps, into the strip.</summary>
-    internal static void AddWeighted(float[] tile, int tileHeight, int tileWidth, float[] rowWeights, float[] columnWeights,
+    private static void AddWeighted(float[] tile, int tileHeight, int tileWidth, float[] rowWeights, float[] columnWeights,
         float[] strip, int stripWidth, int left)
     {
         int stripHeight = tileHeight;
@@ -189,11 +207,11 @@ internal sealed class TiledUpscaler
     }
 
     /// <summary>
-    /// Normalizes the finished output rows [<paramref name="stripTop"/>, <paramref name="end"/>) of a strip
-    /// and writes them as bytes.
+    /// Normalizes the finished rows [<paramref name="stripTop"/>, <paramref name="end"/>) of a strip (in the
+    /// mirrored image's output) and writes those inside <paramref name="crop"/> as bytes.
     /// </summary>
-    internal static void WriteRows(float[] strip, int stripHeight, int stripTop, int end, int width, float[] rowTotals, float[] columnTotals,
-        bool greyscale, byte[]? alpha, ChannelOffsets channels, byte[] output)
+    private static void WriteRows(float[] strip, int stripHeight, int stripTop, int end, int width, float[] rowTotals, float[] columnTotals,
+        bool greyscale, byte[]? alpha, ChannelOffsets channels, OutputCrop crop, byte[] output)
     {
         float[] inverseColumnTotals = ArrayPool<float>.Shared.Rent(width);
         float[] normalized = ArrayPool<float>.Shared.Rent(3 * width);
@@ -201,17 +219,19 @@ internal sealed class TiledUpscaler
         {
             for (int x = 0; x < width; x++)
                 inverseColumnTotals[x] = 1f / columnTotals[x];
-            for (int y = stripTop; y < end; y++)
+            for (int y = Math.Max(stripTop, crop.Top); y < Math.Min(end, crop.Top + crop.Height); y++)
             {
                 int local = y - stripTop;
                 float inverseRowTotal = 1f / rowTotals[y];
                 for (int c = 0; c < 3; c++)
                     Normalize(strip.AsSpan((c * stripHeight + local) * width, width), inverseColumnTotals, inverseRowTotal,
                         normalized.AsSpan(c * width, width));
-                Span<float> red = normalized.AsSpan(0, width), green = normalized.AsSpan(width, width), blue = normalized.AsSpan(2 * width, width);
-                Span<byte> target = output.AsSpan((int)((long)y * width * 4), width * 4);
-                ReadOnlySpan<byte> alphaRow = alpha is null ? default : alpha.AsSpan((int)((long)y * width), width);
-                for (int x = 0; x < width; x++)
+                Span<float> red = normalized.AsSpan(crop.Left, crop.Width), green = normalized.AsSpan(width + crop.Left, crop.Width),
+                    blue = normalized.AsSpan(2 * width + crop.Left, crop.Width);
+                long outputRow = y - crop.Top;
+                Span<byte> target = output.AsSpan((int)(outputRow * crop.Width * 4), crop.Width * 4);
+                ReadOnlySpan<byte> alphaRow = alpha is null ? default : alpha.AsSpan((int)(outputRow * crop.Width), crop.Width);
+                for (int x = 0; x < crop.Width; x++)
                 {
                     float r = red[x], g = green[x], b = blue[x];
                     if (greyscale)
@@ -249,6 +269,33 @@ internal sealed class TiledUpscaler
             destination[i] = Math.Clamp(sum[i] * inverseColumnTotals[i] * inverseRowTotal, 0f, 1f);
     }
 }
+
+/// <summary>
+/// An image extended by <see cref="PadLeft"/> and <see cref="PadTop"/> pixels on each side by mirroring
+/// (edge pixel repeated, as numpy's 'symmetric'), which works for any padding of any image, 1x1 included.
+/// </summary>
+internal readonly record struct MirroredSource(int Width, int Height, int PadLeft, int PadTop)
+{
+    public int PaddedWidth => Width + 2 * PadLeft;
+
+    public int PaddedHeight => Height + 2 * PadTop;
+
+    /// <summary>The source row of row <paramref name="y"/> of the padded image.</summary>
+    public int Row(int y) => Mirror(y - PadTop, Height);
+
+    /// <summary>The source column of column <paramref name="x"/> of the padded image.</summary>
+    public int Column(int x) => Mirror(x - PadLeft, Width);
+
+    private static int Mirror(int i, int length)
+    {
+        int period = 2 * length;
+        int m = ((i % period) + period) % period;
+        return m < length ? m : period - 1 - m;
+    }
+}
+
+/// <summary>The part of the padded image's output that is the image's output: rows and columns, output pixels.</summary>
+internal readonly record struct OutputCrop(int Top, int Left, int Height, int Width);
 
 /// <summary>Byte offsets of the channels inside a 32-bit pixel.</summary>
 internal readonly record struct ChannelOffsets(int R, int G, int B, int A)

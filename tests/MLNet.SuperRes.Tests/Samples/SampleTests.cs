@@ -63,7 +63,11 @@ public sealed class SampleTests(ITestOutputHelper output) : IDisposable
     [InlineData("IN out.png --provider tpu", "--provider must be auto, cuda or cpu", 2)]
     [InlineData("IN out.png --tile 32 --overlap 16", "TileOverlap (16) must be less than half the tile size (32)", 1)]
     [InlineData("IN out.png --model missing.onnx", "missing.onnx", 1)]
-    [InlineData("IN out.xyz", "no image format for the extension '.xyz'", 2)]
+    [InlineData("IN out.xyz", "cannot write '.xyz' files", 2)]
+    [InlineData("IN out", "has no extension to pick the format", 2)]
+    [InlineData("IN IN", "is also an input", 2)]
+    [InlineData("IN out.png --tile 4096", "the largest tile that fits is", 2)]
+    [InlineData("IN out.png --model .", "is a folder", 1)]
     public void Upscale_BadArguments_SayWhatIsWrong(string arguments, string message, int expectedExitCode)
     {
         DotnetCli.Build(UpscaleProject);
@@ -71,6 +75,22 @@ public sealed class SampleTests(ITestOutputHelper output) : IDisposable
         output.WriteLine(log);
         Assert.Equal(expectedExitCode, exitCode);
         Assert.Contains(message, log);
+    }
+
+    [Fact]
+    public void Upscale_ABadInputLeavesAnExistingOutputAsItWas()
+    {
+        DotnetCli.Build(UpscaleProject);
+        byte[] card = File.ReadAllBytes(TestCard);
+        string truncated = Path.Combine(_temp, "cut.png"), existing = Path.Combine(_temp, "existing.png");
+        File.WriteAllBytes(truncated, card[..(card.Length * 3 / 4)]);
+        File.WriteAllBytes(existing, [1, 2, 3]);
+        var (exitCode, log) = DotnetCli.RunSample(UpscaleProject, $"\"{truncated}\" \"{existing}\" --provider cpu", Minutes5);
+        output.WriteLine(log);
+        Assert.Equal(1, exitCode);
+        Assert.Contains("is truncated", log);
+        Assert.Equal([1, 2, 3], File.ReadAllBytes(existing));
+        Assert.Equal(["cut.png", "existing.png"], Directory.GetFiles(_temp).Select(Path.GetFileName).Order().ToArray());
     }
 
     [Fact]

@@ -88,6 +88,14 @@ public sealed class EvalCommandTests : IDisposable
     }
 
     [Fact]
+    public void ATileBeyondTheMemoryBoundIsAUsageError()
+    {
+        Assert.False(EvalCommand.TryParse(["--data", Set5, "--scale", "2", "--model", "default", "--tile", "4096"], out _, out string? error));
+        Assert.Contains("at most 128", error);
+        Assert.True(EvalCommand.TryParse(["--data", Set5, "--scale", "2", "--model", "default", "--tile", "128"], out _, out _));
+    }
+
+    [Fact]
     public void BicubicHasNoSelfEnsemble() =>
         Assert.Equal(EvalCommand.UsageError, EvalCommand.Run(["--data", Set5, "--scale", "2", "--model", "bicubic", "--self-ensemble"], NoModels));
 
