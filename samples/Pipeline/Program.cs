@@ -1,5 +1,5 @@
 // SuperResolve as one stage of an ML.NET pipeline:
-//   LoadImages -> SuperResolve (x2) -> ResizeImages -> ExtractPixels -> KMeans
+//   LoadImagesChecked -> SuperResolve (x2) -> ResizeImages -> ExtractPixels -> KMeans
 // The images are clustered by what they look like after super-resolution; the fitted pipeline is saved,
 // loaded back in a fresh MLContext, and used through a PredictionEngine.
 //
@@ -44,7 +44,7 @@ if (files.Length < clusters)
 var mlContext = new MLContext(seed: 1);
 var data = mlContext.Data.LoadFromEnumerable(files.Select(f => new ImageInput { Path = Path.GetFileName(f) }));
 
-var pipeline = mlContext.Transforms.LoadImages("Image", folder, nameof(ImageInput.Path))
+var pipeline = mlContext.Transforms.LoadImagesChecked("Image", folder, nameof(ImageInput.Path))
     .Append(mlContext.Transforms.SuperResolve("Sharp", "Image", scale: 2))
     .Append(mlContext.Transforms.ResizeImages("Small", 32, 32, "Sharp"))
     .Append(mlContext.Transforms.ExtractPixels("Features", "Small", scaleImage: 1f / 255))
@@ -53,16 +53,17 @@ var pipeline = mlContext.Transforms.LoadImages("Image", folder, nameof(ImageInpu
 
 var clock = System.Diagnostics.Stopwatch.StartNew();
 var model = pipeline.Fit(data);
-Console.WriteLine($"Fitted LoadImages -> SuperResolve -> ResizeImages -> ExtractPixels -> KMeans({clusters}) on {files.Length} images in {clock.Elapsed.TotalSeconds:F1} s");
+Console.WriteLine($"Fitted LoadImagesChecked -> SuperResolve -> ResizeImages -> ExtractPixels -> KMeans({clusters}) on {files.Length} images in {clock.Elapsed.TotalSeconds:F1} s");
 
 string saved = Path.Combine(Path.GetTempPath(), "superres-pipeline-sample.zip");
-mlContext.Model.Save(model, data.Schema, saved);
+string partial = saved + ".partial"; // written whole, then renamed: an interrupted save leaves the old file
+mlContext.Model.Save(model, data.Schema, partial);
+File.Move(partial, saved, overwrite: true);
 Console.WriteLine($"Saved the pipeline, default model included, to {saved} ({new FileInfo(saved).Length / 1024.0 / 1024.0:F1} MiB)");
 
-// A fresh context, as another process would have: the saved SuperResolve stage needs this assembly registered.
+// A fresh context, as another process would have: LoadModelChecked registers our stages and checks the file.
 var loadContext = new MLContext();
-loadContext.ComponentCatalog.RegisterAssembly(typeof(SuperResolutionTransformer).Assembly);
-var loaded = loadContext.Model.Load(saved, out _);
+var loaded = loadContext.LoadModelChecked(saved, out _);
 
 using var before = mlContext.Model.CreatePredictionEngine<ImageInput, ClusterPrediction>(model);
 using var after = loadContext.Model.CreatePredictionEngine<ImageInput, ClusterPrediction>(loaded);

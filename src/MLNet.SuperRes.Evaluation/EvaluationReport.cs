@@ -1,7 +1,8 @@
 using System.Globalization;
-using System.Text;
-using System.Text.Json;
 using System.Text.Json.Serialization;
+using System.Text.Json;
+using System.Text;
+using MLNet.SuperRes.Files;
 
 namespace MLNet.SuperRes.Evaluation;
 
@@ -52,7 +53,7 @@ public sealed class EvaluationReport
     public string ToJson() => JsonSerializer.Serialize(this, JsonOptions);
 
     /// <summary>Writes <see cref="ToJson"/> to <paramref name="path"/>.</summary>
-    public void WriteJson(string path) => File.WriteAllText(path, ToJson() + Environment.NewLine);
+    public void WriteJson(string path) => AtomicFile.WriteAllText(path, ToJson() + Environment.NewLine);
 
     /// <summary>A plain-text table: one line per image, then the mean.</summary>
     public string ToTable()

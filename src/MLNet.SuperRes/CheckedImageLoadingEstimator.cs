@@ -67,7 +67,7 @@ public sealed class CheckedImageLoadingEstimator : IEstimator<ITransformer>
     /// <summary>The stage's settings as the saved model stores them.</summary>
     internal sealed record Settings(string? ImageFolder, long MaxPixels)
     {
-        private const string FormatLine = "MLNet.SuperRes LoadImagesChecked settings, format 1";
+        public const string FormatLine = "MLNet.SuperRes LoadImagesChecked settings, format 1";
 
         public string ToText() => string.Create(CultureInfo.InvariantCulture,
             $"{FormatLine}\nimage-folder={ImageFolder?.Replace('\n', ' ')}\nmax-pixels={MaxPixels}");

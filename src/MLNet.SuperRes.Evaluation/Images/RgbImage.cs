@@ -1,4 +1,5 @@
 using System.Buffers.Binary;
+using MLNet.SuperRes.Files;
 using SixLabors.ImageSharp;
 using SixLabors.ImageSharp.Formats;
 using SixLabors.ImageSharp.Formats.Bmp;
@@ -111,7 +112,10 @@ public sealed class RgbImage
         }
     }
 
-    /// <summary>Saves the image; the format follows the extension (.png, .bmp, .jpg/.jpeg, .webp; WebP is written lossless).</summary>
+    /// <summary>
+    /// Saves the image under a temporary name, then renames it; the format follows the extension (.png, .bmp,
+    /// .jpg/.jpeg, .webp; WebP is written lossless).
+    /// </summary>
     /// <exception cref="ArgumentException">The extension is not one of the supported formats.</exception>
     public void Save(string path)
     {
@@ -125,7 +129,7 @@ public sealed class RgbImage
             var other => throw new ArgumentException($"Cannot save '{path}': unsupported extension '{other}' (use {string.Join(", ", SupportedExtensions)}).", nameof(path)),
         };
         using var image = Image.LoadPixelData<Rgb24>(Pixels, Width, Height);
-        image.Save(path, encoder);
+        AtomicFile.Write(path, stream => image.Save(stream, encoder));
     }
 
     /// <summary>Crops from the top-left corner so that both sides are multiples of <paramref name="scale"/>.</summary>

@@ -101,7 +101,7 @@ public sealed class SampleTests(ITestOutputHelper output) : IDisposable
         var (exitCode, log) = DotnetCli.RunSample(project, "", Minutes5);
         output.WriteLine(log);
         Assert.True(exitCode == 0, log);
-        Assert.Contains("LoadImages -> SuperResolve -> ResizeImages -> ExtractPixels -> KMeans(3) on 15 images", log);
+        Assert.Contains("LoadImagesChecked -> SuperResolve -> ResizeImages -> ExtractPixels -> KMeans(3) on 15 images", log);
         Assert.Contains("48x48 -> 96x96", log);
         Assert.Contains("The loaded pipeline predicts exactly as the fitted one.", log);
     }

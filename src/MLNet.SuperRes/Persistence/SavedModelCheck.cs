@@ -1,0 +1,134 @@
+using System.IO.Compression;
+using System.IO.Hashing;
+using Microsoft.ML;
+using Microsoft.ML.Data;
+
+namespace MLNet.SuperRes.Persistence;
+
+/// <summary>
+/// Loads a saved ML.NET model and proves, before it is used, that the stages of ours in it are intact:
+/// every zip entry matches its CRC-32 (ML.NET does not check), and each SuperResolve and LoadImagesChecked
+/// stage's stored settings parse, with the ONNX model matching its SHA-256 and signature. A damaged file
+/// is refused here, naming the stage, instead of at the first prediction.
+/// </summary>
+internal static class SavedModelCheck
+{
+    public static ITransformer Load(MLContext mlContext, Stream stream, string name, out DataViewSchema inputSchema)
+    {
+        mlContext.ComponentCatalog.RegisterAssembly(typeof(SuperResolutionTransformer).Assembly);
+        var bytes = new MemoryStream();
+        stream.CopyTo(bytes);
+        CheckEntries(bytes, name);
+
+        ITransformer model;
+        try
+        {
+            bytes.Position = 0;
+            model = mlContext.Model.Load(bytes, out inputSchema);
+        }
+        catch (Exception e) when (e is InvalidOperationException or FormatException or IOException or InvalidDataException)
+        {
+            throw new InvalidDataException($"The saved model '{name}' could not be loaded: {e.GetBaseException().Message} (ML.NET: {e.Message}).", e);
+        }
+        CheckStages(model, inputSchema, name, "");
+        return model;
+    }
+
+    private static void CheckEntries(MemoryStream bytes, string name)
+    {
+        ZipArchive zip;
+        IReadOnlyList<ZipArchiveEntry> entries;
+        try
+        {
+            bytes.Position = 0;
+            zip = new ZipArchive(bytes, ZipArchiveMode.Read, leaveOpen: true);
+            entries = zip.Entries;
+        }
+        catch (InvalidDataException e)
+        {
+            throw new InvalidDataException($"'{name}' is not a saved ML.NET model, or its zip directory is damaged ({e.Message}).", e);
+        }
+        using (zip)
+            foreach (var entry in entries)
+            {
+                var crc = new Crc32();
+                try
+                {
+                    using var content = entry.Open();
+                    crc.Append(content);
+                }
+                catch (InvalidDataException e)
+                {
+                    throw Damaged(name, entry.FullName, e.Message, e);
+                }
+                if (crc.GetCurrentHashAsUInt32() != entry.Crc32)
+                    throw Damaged(name, entry.FullName, "its CRC-32 does not match", null);
+            }
+    }
+
+    private static InvalidDataException Damaged(string name, string entry, string why, Exception? inner) =>
+        new($"The saved model '{name}' is damaged: {StageOf(entry)}, entry '{entry}': {why.TrimEnd('.')}.", inner);
+
+    /// <summary>"transformer 2 of the pipeline" from an entry path like TransformerChain/Transform_001/...</summary>
+    private static string StageOf(string entry)
+    {
+        var indices = entry.Split('/').Where(p => p.StartsWith("Transform_", StringComparison.Ordinal))
+            .Select(p => int.TryParse(p["Transform_".Length..], out int i) ? (i + 1).ToString(System.Globalization.CultureInfo.InvariantCulture) : "?")
+            .ToList();
+        return indices.Count == 0 ? "the pipeline's header" : $"stage {string.Join(".", indices)} of the pipeline";
+    }
+
+    /// <summary>Walks the chain with its schema, finding our settings stages by the column they add.</summary>
+    private static DataViewSchema CheckStages(ITransformer transformer, DataViewSchema schema, string name, string position)
+    {
+        if (transformer is IEnumerable<ITransformer> chain)
+        {
+            int index = 0;
+            foreach (var stage in chain)
+                schema = CheckStages(stage, schema, name, position.Length == 0 ? $"{++index}" : $"{position}.{++index}");
+            return schema;
+        }
+        var output = transformer.GetOutputSchema(schema);
+        if (output.GetColumnOrNull(SavedPipeline.SettingsColumn) is not null && schema.GetColumnOrNull(SavedPipeline.SettingsColumn) is null)
+            CheckSettings(transformer, name, position);
+        return output;
+    }
+
+    private static void CheckSettings(ITransformer settingsStage, string name, string position)
+    {
+        var mlContext = new MLContext();
+        var key = mlContext.Data.LoadFromEnumerable(new[] { new SettingsKeyRow { Key = SavedPipeline.SettingsKey } });
+        string settings;
+        try
+        {
+            var values = settingsStage.Transform(key);
+            using var cursor = values.GetRowCursor(values.Schema);
+            var getter = cursor.GetGetter<ReadOnlyMemory<char>>(values.Schema[SavedPipeline.SettingsColumn]);
+            ReadOnlyMemory<char> text = default;
+            if (!cursor.MoveNext())
+                throw new InvalidDataException("it has no settings");
+            getter(ref text);
+            settings = text.ToString();
+        }
+        catch (Exception e) when (e is InvalidOperationException or ArgumentException or InvalidDataException)
+        {
+            throw new InvalidDataException($"The saved model '{name}' is damaged: the settings of stage {position} cannot be read ({e.Message}).", e);
+        }
+
+        try
+        {
+            if (settings.StartsWith(CheckedImageLoadingEstimator.Settings.FormatLine, StringComparison.Ordinal))
+            {
+                CheckedImageLoadingEstimator.Settings.Parse(settings);
+                return;
+            }
+            var parsed = PersistedSettings.Parse(settings);
+            using var session = Engine.SuperResolutionSession.Open(parsed.Model, parsed.Options, validateOnly: true);
+        }
+        catch (Exception e) when (e is InvalidOperationException or InvalidDataException or FormatException or ArgumentException)
+        {
+            string kind = settings.StartsWith(CheckedImageLoadingEstimator.Settings.FormatLine, StringComparison.Ordinal) ? "LoadImagesChecked" : "SuperResolve";
+            throw new InvalidDataException($"The saved model '{name}' is damaged: its {kind} stage (stage {position} of the pipeline): {e.Message}", e);
+        }
+    }
+}
