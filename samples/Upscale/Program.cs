@@ -6,6 +6,7 @@
 // IN is an image (PNG, JPEG, BMP, GIF, WebP) or a folder of them; OUT is then a file, whose extension
 // picks the format (PNG, JPEG, WebP), or a folder, which gets one PNG per input. Files are read header
 // first and written under a temporary name, then renamed: a failure never leaves a partial output.
+// On a terminal a live line shows the current image's tiles and ETA; Ctrl+C stops cleanly (exit 130).
 using System.Diagnostics;
 using Microsoft.ML.Data;
 using MLNet.SuperRes;
@@ -72,30 +73,41 @@ using (resolver)
     if (resolver.CudaFailure is string reason)
         Console.WriteLine($"CUDA did not start, running on the CPU: {reason}");
 
-    var progress = new ProgressBar(jobs.Count, enabled: jobs.Count > 1);
+    // Ctrl+C stops between tiles: the current image is abandoned before anything of it is written.
+    using var stop = new CancellationTokenSource();
+    Console.CancelKeyPress += (_, e) => { e.Cancel = true; stop.Cancel(); };
+
+    var progress = new ProgressBar(jobs.Count, numbered: jobs.Count > 1);
     int failed = 0;
     var total = Stopwatch.StartNew();
     foreach (var (input, output) in jobs)
     {
         var clock = Stopwatch.StartNew();
+        progress.Start();
         try
         {
             using var image = ImageFiles.Load(input, SuperResolutionOptions.DefaultMaxInputPixels);
             if (arguments.ComparePath is not null)
                 Comparison.Region(image, arguments.CompareRegion);
-            using var upscaled = resolver.Upscale(image);
+            using var upscaled = resolver.Upscale(image, progress, stop.Token);
             ImageFiles.Save(upscaled, output);
             if (arguments.ComparePath is string comparePath)
                 Comparison.Save(image, upscaled, comparePath, arguments.CompareRegion);
             string note = !ImageFiles.KeepsTransparency(output) && IsTransparent(image) ? " (JPEG has no transparency: it was dropped)" : "";
-            progress.Report($"{Path.GetFileName(input)} {image.Width}x{image.Height} -> {upscaled.Width}x{upscaled.Height} " +
-                            $"in {clock.Elapsed.TotalSeconds:F2} s: {output}{note}");
+            progress.Finished($"{Path.GetFileName(input)} {image.Width}x{image.Height} -> {upscaled.Width}x{upscaled.Height} " +
+                              $"in {clock.Elapsed.TotalSeconds:F2} s: {output}{note}");
+        }
+        catch (OperationCanceledException)
+        {
+            progress.Finish();
+            Console.WriteLine($"Stopped: {Path.GetFileName(input)} abandoned, nothing of it written; {progress.Done - failed} of {jobs.Count} images done.");
+            return 130;
         }
         catch (Exception e) when (e is IOException or InvalidDataException or UnauthorizedAccessException
                                       or ArgumentException or InvalidOperationException or NotSupportedException)
         {
             failed++;
-            progress.Report($"{Path.GetFileName(input)} FAILED: {e.Message}");
+            progress.Finished($"{Path.GetFileName(input)} FAILED: {e.Message}");
         }
     }
     progress.Finish();

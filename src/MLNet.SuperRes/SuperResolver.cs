@@ -76,9 +76,16 @@ public sealed class SuperResolver : IDisposable
     /// Returns a new image <see cref="Scale"/> times larger than <paramref name="image"/>, in its pixel format.
     /// Transparency is upscaled separately (bicubic) and kept; greyscale content stays greyscale.
     /// </summary>
-    public MLImage Upscale(MLImage image)
+    public MLImage Upscale(MLImage image) => Upscale(image, progress: null);
+
+    /// <summary>
+    /// As <see cref="Upscale(MLImage)"/>, reporting to <paramref name="progress"/> after each tile (with the image's
+    /// <see cref="MLImage.Tag"/> as its name) and checking <paramref name="cancellationToken"/> before each; a
+    /// cancellation throws <see cref="OperationCanceledException"/> and returns nothing.
+    /// </summary>
+    public MLImage Upscale(MLImage image, IProgress<SuperResolutionProgress>? progress, CancellationToken cancellationToken = default)
     {
-        byte[] output = UpscalePixels(image, out int width, out int height);
+        byte[] output = UpscalePixels(image, out int width, out int height, progress, cancellationToken);
         MLImage result = MLImage.CreateFromPixels(width * Scale, height * Scale, image.PixelFormat, output);
         result.Tag = image.Tag;
         return result;
@@ -89,10 +96,13 @@ public sealed class SuperResolver : IDisposable
     /// its header when larger than <see cref="SuperResolutionOptions.MaxInputPixels"/>, or when truncated or corrupt)
     /// and returns it <see cref="Scale"/> times larger, in Bgra32.
     /// </summary>
-    public MLImage Upscale(string path)
+    public MLImage Upscale(string path) => Upscale(path, progress: null);
+
+    /// <summary>As <see cref="Upscale(string)"/>, with progress after each tile and cancellation before each, as <see cref="Upscale(MLImage, IProgress{SuperResolutionProgress}?, CancellationToken)"/>.</summary>
+    public MLImage Upscale(string path, IProgress<SuperResolutionProgress>? progress, CancellationToken cancellationToken = default)
     {
         using var image = ImageFiles.Load(path, _maxInputPixels);
-        return Upscale(image);
+        return Upscale(image, progress, cancellationToken);
     }
 
     /// <summary>As <see cref="Upscale(string)"/>, for an image read from <paramref name="stream"/>; <paramref name="name"/> names it in errors.</summary>
@@ -114,7 +124,8 @@ public sealed class SuperResolver : IDisposable
     }
 
     /// <summary>The upscaled pixels of <paramref name="image"/>, in its format; <paramref name="width"/> and <paramref name="height"/> are the input's.</summary>
-    internal byte[] UpscalePixels(MLImage image, out int width, out int height)
+    internal byte[] UpscalePixels(MLImage image, out int width, out int height,
+        IProgress<SuperResolutionProgress>? progress = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(image);
         try
@@ -128,11 +139,12 @@ public sealed class SuperResolver : IDisposable
                 "The MLImage to super-resolve has been disposed. (ML.NET's image getters dispose the image they " +
                 "handed out when they are called again with the same variable.)", e);
         }
-        return UpscalePixels(image.Pixels, width, height, image.PixelFormat);
+        return UpscalePixels(image.Pixels, width, height, image.PixelFormat, progress, image.Tag, cancellationToken);
     }
 
     /// <summary>The upscaled pixels, <see cref="Scale"/>·width × <see cref="Scale"/>·height, same format.</summary>
-    internal byte[] UpscalePixels(ReadOnlySpan<byte> pixels, int width, int height, MLPixelFormat pixelFormat)
+    internal byte[] UpscalePixels(ReadOnlySpan<byte> pixels, int width, int height, MLPixelFormat pixelFormat,
+        IProgress<SuperResolutionProgress>? progress = null, string? imageName = null, CancellationToken cancellationToken = default)
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
         CheckSize(width, height, _maxInputPixels, Scale);
@@ -142,7 +154,7 @@ public sealed class SuperResolver : IDisposable
             throw new ArgumentException(
                 $"Got {pixels.Length} bytes of pixels for a {width}x{height} image; expected {(long)width * height * 4} (4 bytes per pixel).",
                 nameof(pixels));
-        return _upscaler.Upscale(pixels, width, height, pixelFormat);
+        return _upscaler.Upscale(pixels, width, height, pixelFormat, progress, imageName, cancellationToken);
     }
 
     /// <summary>Releases the ONNX Runtime session.</summary>

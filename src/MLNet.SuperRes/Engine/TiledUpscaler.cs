@@ -44,8 +44,10 @@ internal sealed class TiledUpscaler
     /// <summary>
     /// Upscales <paramref name="pixels"/> (<paramref name="width"/> × <paramref name="height"/>, Bgra32 or
     /// Rgba32, alpha premultiplied as MLImage stores it) into a new buffer of the same format.
+    /// <paramref name="cancellationToken"/> is checked before each tile; <paramref name="progress"/> hears after each.
     /// </summary>
-    public byte[] Upscale(ReadOnlySpan<byte> pixels, int width, int height, MLPixelFormat format)
+    public byte[] Upscale(ReadOnlySpan<byte> pixels, int width, int height, MLPixelFormat format,
+        IProgress<SuperResolutionProgress>? progress = null, string? imageName = null, CancellationToken cancellationToken = default)
     {
         int scale = Scale;
         var channels = ChannelOffsets.Of(format);
@@ -74,15 +76,18 @@ internal sealed class TiledUpscaler
         try
         {
             Array.Clear(strip, 0, stripLength);
+            int tileCount = rows.Starts.Length * columns.Starts.Length, tilesDone = 0;
             for (int i = 0; i < rows.Starts.Length; i++)
             {
                 int stripTop = rows.Starts[i] * scale;
                 for (int j = 0; j < columns.Starts.Length; j++)
                 {
+                    cancellationToken.ThrowIfCancellationRequested();
                     ReadTile(pixels, source, channels, content.HasAlpha, rows.Starts[i], columns.Starts[j], tileHeight, tileWidth, tileInput);
                     RunTile(tileInput.AsMemory(0, tileInputLength), tileHeight, tileWidth, tileOutput.AsMemory(0, tileOutputLength));
                     AddWeighted(tileOutput, stripHeight, tileWidth * scale, rows.Weights[i], columns.Weights[j],
                         strip, outWidth, columns.Starts[j] * scale);
+                    progress?.Report(new SuperResolutionProgress(++tilesDone, tileCount, imageName));
                 }
 
                 int finishedEnd = i + 1 < rows.Starts.Length ? rows.Starts[i + 1] * scale : outHeight;

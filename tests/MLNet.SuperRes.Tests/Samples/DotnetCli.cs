@@ -37,6 +37,49 @@ internal static class DotnetCli
         lock (output) return (process.ExitCode, output.ToString());
     }
 
+    /// <summary>
+    /// Runs a built sample's program directly (no 'dotnet run' in between, so the signal reaches it), sends it
+    /// SIGINT, as Ctrl+C does, once <paramref name="readyLine"/> has appeared and <paramref name="delay"/> has passed,
+    /// and waits for it to exit.
+    /// </summary>
+    public static (int ExitCode, string Output) RunAndInterrupt(string project, string arguments, string readyLine, TimeSpan delay, TimeSpan timeout)
+    {
+        string dll = Path.Combine(SharedData.RepoRoot, Path.GetDirectoryName(project)!, "bin", Configuration, "net10.0", Path.GetFileNameWithoutExtension(project) + ".dll");
+        var start = new ProcessStartInfo("dotnet", $"\"{dll}\" {arguments}")
+        {
+            WorkingDirectory = SharedData.RepoRoot,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+        };
+        var output = new StringBuilder();
+        using var ready = new ManualResetEventSlim();
+        using var process = new Process { StartInfo = start };
+        process.OutputDataReceived += (_, e) =>
+        {
+            if (e.Data is null) return;
+            lock (output) output.AppendLine(e.Data);
+            if (e.Data.Contains(readyLine, StringComparison.Ordinal)) ready.Set();
+        };
+        process.ErrorDataReceived += (_, e) => { if (e.Data is not null) lock (output) output.AppendLine(e.Data); };
+        process.Start();
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        try
+        {
+            Assert.True(ready.Wait(timeout), $"'{readyLine}' did not appear:\n{output}");
+            Thread.Sleep(delay);
+            using (var kill = Process.Start("kill", $"-INT {process.Id}"))
+                kill.WaitForExit();
+            Assert.True(process.WaitForExit(timeout), $"the sample did not stop after SIGINT:\n{output}");
+            process.WaitForExit();
+        }
+        finally
+        {
+            if (!process.HasExited) process.Kill(entireProcessTree: true);
+        }
+        lock (output) return (process.ExitCode, output.ToString());
+    }
+
     private static readonly ConcurrentDictionary<string, Lazy<(int ExitCode, string Log)>> Builds = new();
 
     /// <summary>

@@ -94,6 +94,20 @@ public sealed class SampleTests(ITestOutputHelper output) : IDisposable
     }
 
     [Fact]
+    public void Upscale_CtrlC_StopsBetweenTilesAndWritesNothing()
+    {
+        DotnetCli.Build(UpscaleProject);
+        string stopped = Path.Combine(_temp, "stopped.png");
+        var (exitCode, log) = DotnetCli.RunAndInterrupt(UpscaleProject,
+            $"\"{Path.Combine(SharedData.Data, "Set14", "baboon.png")}\" \"{stopped}\" --provider cpu --self-ensemble",
+            readyLine: "embedded hspan-x2", delay: TimeSpan.FromSeconds(2), timeout: Minutes5);
+        output.WriteLine(log);
+        Assert.Equal(130, exitCode);
+        Assert.Contains("Stopped: baboon.png abandoned", log);
+        Assert.Empty(Directory.GetFiles(_temp));
+    }
+
+    [Fact]
     public void Pipeline_FitsSavesLoadsAndPredicts()
     {
         const string project = "samples/Pipeline/Pipeline.csproj";
