@@ -28,6 +28,12 @@ const string Usage = """
       --compare FILE      also write FILE: bicubic (left) beside HSPAN (right); single images only
       --compare-region X,Y,W,H   compare only this part of the input, enlarged to 400+ px a side
       --in-place          allow an output to replace its own input
+    For a folder:
+      --recursive         also the images in its subfolders, written to the same subfolders of OUT
+      --shard K/N         only the files whose path hashes to K of N (K from 0 to N-1): N processes
+                          with K = 0..N-1 share a folder between them (docs/SCALE-OUT.md)
+      --overwrite         redo images whose output exists (by default a rerun skips them: outputs
+                          are written whole and renamed, so one that exists is complete)
     """;
 
 UpscaleArguments arguments;
@@ -77,6 +83,16 @@ using (resolver)
     using var stop = new CancellationTokenSource();
     Console.CancelKeyPress += (_, e) => { e.Cancel = true; stop.Cancel(); };
 
+    if (Directory.Exists(arguments.InputPath) && !arguments.Overwrite)
+    {
+        int before = jobs.Count;
+        jobs = jobs.Where(j => !File.Exists(j.Output)).ToList();
+        if (jobs.Count < before)
+            Console.WriteLine($"Skipped {before - jobs.Count} image(s) whose output exists (--overwrite redoes them).");
+    }
+    if (arguments.Shard is (int index, int count))
+        Console.WriteLine($"Shard {index}/{count}: {jobs.Count} image(s) to do.");
+
     var progress = new ProgressBar(jobs.Count, numbered: jobs.Count > 1);
     int failed = 0;
     var total = Stopwatch.StartNew();
@@ -111,7 +127,7 @@ using (resolver)
         }
     }
     progress.Finish();
-    if (jobs.Count > 1)
+    if (jobs.Count != 1)
         Console.WriteLine($"{jobs.Count - failed} of {jobs.Count} images in {total.Elapsed.TotalSeconds:F1} s" +
                           (failed > 0 ? $"; {failed} failed" : ""));
     return failed == 0 ? 0 : 1;

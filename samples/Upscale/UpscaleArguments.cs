@@ -1,4 +1,7 @@
+using System.Buffers.Binary;
 using System.Globalization;
+using System.Security.Cryptography;
+using System.Text;
 using MLNet.SuperRes;
 
 namespace Upscale;
@@ -17,6 +20,11 @@ internal sealed class UpscaleArguments
     public int? Threads { get; init; }
     public bool SelfEnsemble { get; init; }
     public bool InPlace { get; init; }
+    public bool Recursive { get; init; }
+    public bool Overwrite { get; init; }
+
+    /// <summary>--shard K/N: this process takes the files whose name hash is K modulo N (K from 0 to N-1).</summary>
+    public (int Index, int Count)? Shard { get; init; }
     public string? ComparePath { get; init; }
     public SixLabors.ImageSharp.Rectangle? CompareRegion { get; init; }
 
@@ -24,7 +32,7 @@ internal sealed class UpscaleArguments
     {
         var positional = new List<string>();
         var values = new Dictionary<string, string>();
-        bool selfEnsemble = false, inPlace = false;
+        bool selfEnsemble = false, inPlace = false, recursive = false, overwrite = false;
         for (int i = 0; i < args.Length; i++)
         {
             string arg = args[i];
@@ -32,7 +40,9 @@ internal sealed class UpscaleArguments
             string name = arg[2..];
             if (name == "self-ensemble") { selfEnsemble = true; continue; }
             if (name == "in-place") { inPlace = true; continue; }
-            if (name is not ("scale" or "model" or "provider" or "gpu" or "tile" or "overlap" or "threads" or "compare" or "compare-region"))
+            if (name == "recursive") { recursive = true; continue; }
+            if (name == "overwrite") { overwrite = true; continue; }
+            if (name is not ("scale" or "model" or "provider" or "gpu" or "tile" or "overlap" or "threads" or "compare" or "compare-region" or "shard"))
                 throw new ArgumentException($"Unknown option '{arg}'.");
             if (i + 1 >= args.Length) throw new ArgumentException($"Option '{arg}' needs a value.");
             values[name] = args[++i];
@@ -56,6 +66,9 @@ internal sealed class UpscaleArguments
             Threads = values.ContainsKey("threads") ? Int(values, "threads", 1, 1024) : null,
             SelfEnsemble = selfEnsemble,
             InPlace = inPlace,
+            Recursive = recursive,
+            Overwrite = overwrite,
+            Shard = values.TryGetValue("shard", out string? shard) ? ParseShard(shard) : null,
             ComparePath = values.GetValueOrDefault("compare"),
             CompareRegion = values.TryGetValue("compare-region", out string? region) ? Region(region) : null,
         };
@@ -86,6 +99,25 @@ internal sealed class UpscaleArguments
         throw new ArgumentException(string.Create(CultureInfo.InvariantCulture,
             $"--tile {tile}: one tile needs about {PeakOverAttention * (double)SuperResolutionOptions.AttentionBytes(tile) / 1e9:N0} GB, " +
             $"and this machine has {available / 1e9:N1} GB; the largest tile that fits is {largest}."));
+    }
+
+    private static (int, int) ParseShard(string text)
+    {
+        var parts = text.Split('/');
+        if (parts.Length == 2 && int.TryParse(parts[0], NumberStyles.None, CultureInfo.InvariantCulture, out int index)
+            && int.TryParse(parts[1], NumberStyles.None, CultureInfo.InvariantCulture, out int count) && count >= 1 && index < count)
+            return (index, count);
+        throw new ArgumentException($"--shard must be K/N with N at least 1 and K from 0 to N-1 (as a Kubernetes Indexed Job numbers its pods), got '{text}'.");
+    }
+
+    /// <summary>
+    /// Which shard a file belongs to: a hash of its path relative to IN (with '/' separators), so every process
+    /// and every rerun agrees, whatever order the files are listed in.
+    /// </summary>
+    public static int ShardOf(string relativePath, int count)
+    {
+        byte[] hash = SHA256.HashData(Encoding.UTF8.GetBytes(relativePath.Replace('\\', '/')));
+        return (int)(BinaryPrimitives.ReadUInt64BigEndian(hash) % (ulong)count);
     }
 
     private static SixLabors.ImageSharp.Rectangle Region(string text)
@@ -137,16 +169,19 @@ internal sealed class UpscaleArguments
         if (File.Exists(OutputPath))
             throw new ArgumentException($"IN is a folder, so OUT must be a folder too, but '{OutputPath}' is a file.");
 
-        var inputs = Directory.EnumerateFiles(InputPath)
+        var inputs = Directory.EnumerateFiles(InputPath, "*", Recursive ? SearchOption.AllDirectories : SearchOption.TopDirectoryOnly)
             .Where(f => ImageFiles.ReadableExtensions.Contains(Path.GetExtension(f).ToLowerInvariant()))
+            .Select(f => Path.GetRelativePath(InputPath, f))
             .Order(StringComparer.Ordinal)
             .ToList();
         if (inputs.Count == 0)
-            throw new FileNotFoundException($"No images ({string.Join(", ", ImageFiles.ReadableExtensions)}) in folder '{InputPath}'.");
-        var clash = inputs.GroupBy(f => Path.GetFileNameWithoutExtension(f), StringComparer.OrdinalIgnoreCase).FirstOrDefault(g => g.Count() > 1);
+            throw new FileNotFoundException($"No images ({string.Join(", ", ImageFiles.ReadableExtensions)}) in folder '{InputPath}'{(Recursive ? " or below it" : "")}.");
+        var clash = inputs.GroupBy(f => Path.ChangeExtension(f, ".png"), StringComparer.OrdinalIgnoreCase).FirstOrDefault(g => g.Count() > 1);
         if (clash is not null)
-            throw new ArgumentException($"{string.Join(" and ", clash.Select(Path.GetFileName))} would both be written to '{clash.Key}.png'; rename one.");
-        var jobs = RefuseInPlace(inputs.Select(f => (f, Path.Combine(OutputPath, Path.GetFileNameWithoutExtension(f) + ".png"))).ToList());
+            throw new ArgumentException($"{string.Join(" and ", clash)} would both be written to '{clash.Key}'; rename one.");
+        if (Shard is (int index, int count))
+            inputs = inputs.Where(f => ShardOf(f, count) == index).ToList();
+        var jobs = RefuseInPlace(inputs.Select(f => (Path.Combine(InputPath, f), Path.Combine(OutputPath, Path.ChangeExtension(f, ".png")))).ToList());
         Directory.CreateDirectory(OutputPath);
         return jobs;
     }

@@ -39,10 +39,11 @@ internal static class DotnetCli
 
     /// <summary>
     /// Runs a built sample's program directly (no 'dotnet run' in between, so the signal reaches it), sends it
-    /// SIGINT, as Ctrl+C does, once <paramref name="readyLine"/> has appeared and <paramref name="delay"/> has passed,
-    /// and waits for it to exit.
+    /// <paramref name="signal"/> (INT, as Ctrl+C does; KILL, as a machine lost) once <paramref name="readyLine"/>
+    /// has appeared and <paramref name="delay"/> has passed, and waits for it to exit.
     /// </summary>
-    public static (int ExitCode, string Output) RunAndInterrupt(string project, string arguments, string readyLine, TimeSpan delay, TimeSpan timeout)
+    public static (int ExitCode, string Output) RunAndInterrupt(string project, string arguments, string readyLine, TimeSpan delay, TimeSpan timeout,
+        string signal = "INT")
     {
         string dll = Path.Combine(SharedData.RepoRoot, Path.GetDirectoryName(project)!, "bin", Configuration, "net10.0", Path.GetFileNameWithoutExtension(project) + ".dll");
         var start = new ProcessStartInfo("dotnet", $"\"{dll}\" {arguments}")
@@ -68,7 +69,7 @@ internal static class DotnetCli
         {
             Assert.True(ready.Wait(timeout), $"'{readyLine}' did not appear:\n{output}");
             Thread.Sleep(delay);
-            using (var kill = Process.Start("kill", $"-INT {process.Id}"))
+            using (var kill = Process.Start("kill", $"-{signal} {process.Id}"))
                 kill.WaitForExit();
             Assert.True(process.WaitForExit(timeout), $"the sample did not stop after SIGINT:\n{output}");
             process.WaitForExit();

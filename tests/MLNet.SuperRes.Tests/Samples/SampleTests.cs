@@ -108,6 +108,57 @@ public sealed class SampleTests(ITestOutputHelper output) : IDisposable
     }
 
     [Fact]
+    public void Upscale_ShardsShareAFolderAndAKilledRunResumes()
+    {
+        DotnetCli.Build(UpscaleProject);
+        string input = Path.Combine(_temp, "photos"), outputFolder = Path.Combine(_temp, "large");
+        var expected = new List<string>();
+        using (var card = Image.Load<Rgba32>(TestCard))
+            for (int i = 0; i < 9; i++)
+            {
+                string relative = Path.Combine(i % 2 == 0 ? "even" : Path.Combine("odd", "deeper"), $"p{i}.png");
+                Directory.CreateDirectory(Path.GetDirectoryName(Path.Combine(input, relative))!);
+                card.Clone(m => m.Crop(new Rectangle(10 * i, 5 * i, 40, 32))).SaveAsPng(Path.Combine(input, relative));
+                expected.Add(relative);
+            }
+        string model = Path.Combine(_temp, "nearest-x2.onnx");
+        File.WriteAllBytes(model, SuperResolve.TestOnnxModels.Resize(2));
+
+        // Three processes at once, one shard each, over one folder.
+        var shards = Enumerable.Range(0, 3).Select(k => Task.Run(() =>
+            DotnetCli.RunSample(UpscaleProject, $"\"{input}\" \"{outputFolder}\" --recursive --shard {k}/3 --model \"{model}\" --provider cpu", Minutes5))).ToArray();
+        Task.WaitAll(shards);
+        int claimed = 0;
+        foreach (var shard in shards)
+        {
+            output.WriteLine(shard.Result.Output);
+            Assert.Equal(0, shard.Result.ExitCode);
+            claimed += int.Parse(System.Text.RegularExpressions.Regex.Match(shard.Result.Output, @"Shard \d/3: (\d+) image").Groups[1].Value);
+        }
+        Assert.Equal(9, claimed); // each file in exactly one shard
+        AssertAllOutputsValid();
+
+        // Killed after its first image, then rerun: the finished ones are skipped, the rest done, none partial.
+        Directory.Delete(outputFolder, recursive: true);
+        string slow = $"\"{input}\" \"{outputFolder}\" --recursive --provider cpu --self-ensemble";
+        var (_, killedLog) = DotnetCli.RunAndInterrupt(UpscaleProject, slow, readyLine: "[1/9]", delay: TimeSpan.Zero, timeout: Minutes5, signal: "KILL");
+        output.WriteLine(killedLog);
+        var (exitCode, rerunLog) = DotnetCli.RunSample(UpscaleProject, slow, Minutes5);
+        output.WriteLine(rerunLog);
+        Assert.Equal(0, exitCode);
+        Assert.Matches(@"Skipped [1-8] image\(s\) whose output exists", rerunLog);
+        AssertAllOutputsValid();
+
+        void AssertAllOutputsValid()
+        {
+            var written = Directory.GetFiles(outputFolder, "*.png", SearchOption.AllDirectories).Select(f => Path.GetRelativePath(outputFolder, f)).Order().ToList();
+            Assert.Equal(expected.Order(), written);
+            foreach (string relative in written)
+                Assert.Equal((80, 64), Size(Path.Combine(outputFolder, relative)));
+        }
+    }
+
+    [Fact]
     public void Pipeline_FitsSavesLoadsAndPredicts()
     {
         const string project = "samples/Pipeline/Pipeline.csproj";
