@@ -16,7 +16,7 @@ namespace MLNet.SuperRes.Engine;
 internal sealed class TiledUpscaler
 {
     /// <summary>Input pixels mirrored beyond each image border.</summary>
-    public const int BorderPadding = 8;
+    public const int BorderPadding = 4;
 
     /// <summary>Images narrower or lower than this are mirrored up to it.</summary>
     public const int MinimumSide = 16;

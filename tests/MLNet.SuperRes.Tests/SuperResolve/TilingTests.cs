@@ -38,7 +38,7 @@ public sealed class TilingTests(ITestOutputHelper output)
     public void Tiled_SmoothGradient_ShowsNoSeam_WhileUnblendedTilesDo()
     {
         byte[] model = TestOnnxModels.ConvUpscaler(2);
-        // Mirrored 8 pixels at each border it is 192 x 144: 4 x 3 tiles of 48 that abut exactly without overlap.
+        // Mirrored at each border it is 192 x 144: 4 x 3 tiles of 48 that abut exactly without overlap.
         int pad = Engine.TiledUpscaler.BorderPadding;
         using var gradient = TestImages.Gradient(192 - 2 * pad, 144 - 2 * pad);
         using var whole = Untiled(model);
