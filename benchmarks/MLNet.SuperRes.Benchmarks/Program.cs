@@ -24,6 +24,7 @@ public static class Program
           make-model <tiny|deep|nearest> <scale> <path.onnx>
           roundtrip-save <set5-folder> <model.zip> <hashes.txt>
           roundtrip-load <set5-folder> <model.zip> <hashes.txt> [--no-register]
+          borders    uniform images of 1x1 to 100x100 through the default models: mean and worst-corner error
         """;
 
     public static int Main(string[] args)
@@ -45,10 +46,48 @@ public static class Program
                 return RoundTripSave(args[1], args[2], args[3]);
             case "roundtrip-load" when args.Length >= 4:
                 return RoundTripLoad(args[1], args[2], args[3], register: !args.Contains("--no-register"));
+            case "borders":
+                return Borders();
             default:
                 Console.Error.WriteLine(Usage);
                 return 2;
         }
+    }
+
+    /// <summary>
+    /// Uniform images of several sizes and colours through each default model: how far the output strays from
+    /// the colour, on average and at the four corners (levels), which shows what happens at image borders.
+    /// </summary>
+    private static int Borders()
+    {
+        (byte R, byte G, byte B)[] colours = [(0, 129, 253), (255, 255, 255), (0, 0, 0), (90, 200, 30)];
+        foreach (int scale in new[] { 2, 3, 4 })
+        {
+            using var resolver = new SuperResolver(scale);
+            foreach (var (width, height) in new[] { (1, 1), (1, 64), (64, 1), (2, 2), (3, 3), (7, 5), (16, 16), (40, 40), (100, 100) })
+            {
+                double sum = 0, corner = 0;
+                long count = 0;
+                foreach (var colour in colours)
+                {
+                    var pixels = new byte[width * height * 4];
+                    for (int i = 0; i < width * height; i++)
+                        (pixels[4 * i], pixels[4 * i + 1], pixels[4 * i + 2], pixels[4 * i + 3]) = (colour.R, colour.G, colour.B, (byte)255);
+                    using var output = resolver.Upscale(pixels, width, height, MLPixelFormat.Rgba32);
+                    var result = output.Pixels;
+                    int w = output.Width, h = output.Height;
+                    byte[] expected = [colour.R, colour.G, colour.B];
+                    for (int i = 0; i < w * h; i++)
+                        for (int c = 0; c < 3; c++, count++)
+                            sum += Math.Abs(result[4 * i + c] - expected[c]);
+                    foreach (var (x, y) in new[] { (0, 0), (w - 1, 0), (0, h - 1), (w - 1, h - 1) })
+                        for (int c = 0; c < 3; c++)
+                            corner = Math.Max(corner, Math.Abs(result[4 * (y * w + x) + c] - expected[c]));
+                }
+                Console.WriteLine($"x{scale} {width}x{height}: mean {sum / count:F2}, worst corner {corner}");
+            }
+        }
+        return 0;
     }
 
     private static Dictionary<string, string> ParseOptions(IEnumerable<string> args)

@@ -17,7 +17,10 @@ const string Usage = """
       IN                  an image file (png, jpg, bmp, gif, webp), or a folder of images
       OUT                 the output file (.png, .jpg or .webp), or a folder (PNG files)
       --scale S           2, 3 or 4 (default 2); with --model, checked against the model's own scale
-      --model FILE.onnx   an HSPAN-style ONNX model instead of the embedded default
+      --model FILE.onnx   an ONNX super-resolution model of any architecture instead of the default
+      --input-range R     the model's value range, 1 or 255 (default: its input_range metadata, else 1)
+      --color-order O     RGB or BGR (default: its input_color_order metadata, else RGB)
+      --size-multiple N   the model needs H and W multiples of N (SwinIR: its window size)
       --provider P        auto (CUDA when it starts, else CPU; the default), cuda, or cpu
       --gpu N             CUDA device number (default 0)
       --tile N            tile side in input pixels (default 40, from the attention memory budget);

@@ -18,6 +18,9 @@ internal sealed class UpscaleArguments
     public int TileSize { get; init; }
     public int? TileOverlap { get; init; }
     public int? Threads { get; init; }
+    public float? InputRange { get; init; }
+    public string? ColorOrder { get; init; }
+    public int? SizeMultiple { get; init; }
     public bool SelfEnsemble { get; init; }
     public bool InPlace { get; init; }
     public bool Recursive { get; init; }
@@ -42,7 +45,8 @@ internal sealed class UpscaleArguments
             if (name == "in-place") { inPlace = true; continue; }
             if (name == "recursive") { recursive = true; continue; }
             if (name == "overwrite") { overwrite = true; continue; }
-            if (name is not ("scale" or "model" or "provider" or "gpu" or "tile" or "overlap" or "threads" or "compare" or "compare-region" or "shard"))
+            if (name is not ("scale" or "model" or "provider" or "gpu" or "tile" or "overlap" or "threads" or "compare" or "compare-region" or "shard"
+                or "input-range" or "color-order" or "size-multiple"))
                 throw new ArgumentException($"Unknown option '{arg}'.");
             if (i + 1 >= args.Length) throw new ArgumentException($"Option '{arg}' needs a value.");
             values[name] = args[++i];
@@ -64,6 +68,13 @@ internal sealed class UpscaleArguments
             TileSize = values.ContainsKey("tile") ? TileThatFits(Int(values, "tile", 8, 4096)) : 0,
             TileOverlap = values.ContainsKey("overlap") ? Int(values, "overlap", 0, 2048) : null,
             Threads = values.ContainsKey("threads") ? Int(values, "threads", 1, 1024) : null,
+            InputRange = values.TryGetValue("input-range", out string? range)
+                ? range is "1" or "255" ? float.Parse(range, CultureInfo.InvariantCulture) : throw new ArgumentException($"--input-range must be 1 or 255, got '{range}'.")
+                : null,
+            ColorOrder = values.TryGetValue("color-order", out string? order)
+                ? order.ToUpperInvariant() is "RGB" or "BGR" ? order.ToUpperInvariant() : throw new ArgumentException($"--color-order must be RGB or BGR, got '{order}'.")
+                : null,
+            SizeMultiple = values.ContainsKey("size-multiple") ? Int(values, "size-multiple", 1, 1024) : null,
             SelfEnsemble = selfEnsemble,
             InPlace = inPlace,
             Recursive = recursive,
@@ -140,6 +151,9 @@ internal sealed class UpscaleArguments
             // An explicit --tile was checked against this machine's memory; the library's budget follows it.
             AttentionMemoryBudgetBytes = TileSize > 0 ? SuperResolutionOptions.AttentionBytes(TileSize) : new SuperResolutionOptions().AttentionMemoryBudgetBytes,
             IntraOpNumThreads = Threads,
+            InputRange = InputRange,
+            InputColorOrder = ColorOrder,
+            InputSizeMultiple = SizeMultiple,
             SelfEnsemble = SelfEnsemble,
             GpuDeviceId = Provider == "cpu" ? null : GpuDevice,
             FallbackToCpu = Provider == "auto",

@@ -29,22 +29,44 @@ public sealed class SuperResolutionOptions
     public int? Scale = null;
 
     /// <summary>
-    /// Path of an HSPAN-style ONNX model (input <c>input</c> float32 [N, 3, H, W] RGB in [0, 1], output
-    /// <c>output</c> float32 [N, 3, s*H, s*W]) to use instead of the embedded default. Only apply models from
+    /// Path of a single-image super-resolution ONNX model (one float32 [N, 3, H, W] input, one float32
+    /// [N, 3, s*H, s*W] output, of any names; see <see cref="InputRange"/>, <see cref="InputColorOrder"/> and
+    /// <see cref="InputSizeMultiple"/>) to use instead of the embedded default. Only apply models from
     /// trusted sources. Default: <c>null</c>.
     /// </summary>
     public string? ModelPath = null;
 
     /// <summary>
-    /// The bytes of an HSPAN-style ONNX model, as an alternative to <see cref="ModelPath"/> (set one of them,
+    /// The bytes of a super-resolution ONNX model, as an alternative to <see cref="ModelPath"/> (set one of them,
     /// not both). Only apply models from trusted sources. Default: <c>null</c>.
     /// </summary>
     public byte[]? ModelBytes = null;
 
     /// <summary>
+    /// The value range the model takes and gives: 1 for [0, 1] (the default) or 255 for [0, 255]. <c>null</c>
+    /// reads it from the model's <c>input_range</c> metadata (<c>0-1</c> or <c>0-255</c>); when both are set they
+    /// must agree. Default: <c>null</c>.
+    /// </summary>
+    public float? InputRange = null;
+
+    /// <summary>
+    /// The channel order the model takes and gives: <c>RGB</c> (the default) or <c>BGR</c>. <c>null</c> reads it
+    /// from the model's <c>input_color_order</c> metadata. Default: <c>null</c>.
+    /// </summary>
+    public string? InputColorOrder = null;
+
+    /// <summary>
+    /// For models whose input height and width must be multiples of some N (window-based networks such as
+    /// SwinIR): N. Tiles are padded by mirroring up to the multiple and the output cropped back. <c>null</c>
+    /// reads it from the model's <c>input_size_multiple</c> metadata, else 1. Default: <c>null</c>.
+    /// </summary>
+    public int? InputSizeMultiple = null;
+
+    /// <summary>
     /// Side, in input pixels, of the square tiles the image is cut into for the network. <c>0</c> (the
-    /// default) derives it from <see cref="AttentionMemoryBudgetBytes"/>. Images no larger than a tile run
-    /// whole. For an HSPAN model an explicit tile must also fit that budget: a larger one is refused with the
+    /// default) derives it from <see cref="AttentionMemoryBudgetBytes"/> for HSPAN models, uses the input size of a
+    /// model with a fixed one, and <see cref="DefaultTileSizeOfOtherModels"/> for models that declare another
+    /// <c>architecture</c>. Images no larger than a tile run whole. For an HSPAN model an explicit tile must also fit that budget: a larger one is refused with the
     /// largest that fits (raise the budget with <see cref="AttentionBytes"/> to use it).
     /// </summary>
     public int TileSize = 0;
@@ -59,6 +81,12 @@ public sealed class SuperResolutionOptions
     /// The whole network needs several times this at its peak.
     /// </summary>
     public long AttentionMemoryBudgetBytes = 10L << 20;
+
+    /// <summary>
+    /// The tile side used with <see cref="TileSize"/> 0 for models whose metadata names an architecture other than
+    /// HSPAN (convolutional networks such as Real-ESRGAN, whose memory grows with the tile's area, not its square).
+    /// </summary>
+    public const int DefaultTileSizeOfOtherModels = 128;
 
     /// <summary>The bytes of HSPAN attention scores one square tile of <paramref name="tileSize"/> input pixels holds: 4·side⁴.</summary>
     public static long AttentionBytes(int tileSize)

@@ -44,10 +44,36 @@ public sealed class SuperResolver : IDisposable
         Options = Validate(options).Clone();
         Model = model;
         _session = SuperResolutionSession.Open(model, Options);
-        _upscaler = new TiledUpscaler(_session, EffectiveTileSize(Options), Options.TileOverlap, Options.SelfEnsemble);
+        try
+        {
+            _upscaler = new TiledUpscaler(_session, TileSizeFor(_session.Interface, Options), Options.TileOverlap, Options.SelfEnsemble);
+        }
+        catch
+        {
+            _session.Dispose();
+            throw;
+        }
         _maxInputPixels = Options.MaxInputPixels;
-        _hasAttention = !_session.Metadata.TryGetValue(OnnxContract.Architecture, out string? architecture)
-            || architecture == OnnxContract.ArchitectureValue;
+        _hasAttention = _session.Interface.IsHspan;
+    }
+
+    /// <summary>
+    /// The tile side for this model: a fixed input size dictates it; otherwise the one given, or for HSPAN the
+    /// largest within the attention budget, for other architectures <see cref="SuperResolutionOptions.DefaultTileSizeOfOtherModels"/>.
+    /// </summary>
+    private static int TileSizeFor(ModelInterface model, SuperResolutionOptions options)
+    {
+        if (model.FixedHeight is not null || model.FixedWidth is not null)
+        {
+            int side = Math.Min(model.FixedHeight ?? int.MaxValue, model.FixedWidth ?? int.MaxValue);
+            if (options.TileSize > side)
+                throw new ArgumentOutOfRangeException(nameof(options), options.TileSize,
+                    $"{nameof(SuperResolutionOptions.TileSize)} {options.TileSize} is larger than the model's fixed input ({model.FixedWidth?.ToString(CultureInfo.InvariantCulture) ?? "any"}x{model.FixedHeight?.ToString(CultureInfo.InvariantCulture) ?? "any"}).");
+            return options.TileSize > 0 ? options.TileSize : side;
+        }
+        if (options.TileSize == 0 && !model.IsHspan)
+            return SuperResolutionOptions.DefaultTileSizeOfOtherModels;
+        return EffectiveTileSize(options);
     }
 
     /// <summary>How many times larger the output is than the input, in each dimension.</summary>
@@ -210,12 +236,18 @@ public sealed class SuperResolver : IDisposable
                 $"{nameof(SuperResolutionOptions.AttentionMemoryBudgetBytes)} must be positive.");
         if (options.TileOverlap < 0)
             throw new ArgumentOutOfRangeException(nameof(options), options.TileOverlap, $"{nameof(SuperResolutionOptions.TileOverlap)} must not be negative.");
-        int tile = EffectiveTileSize(options);
-        if (2 * options.TileOverlap >= tile)
+        int tile = EffectiveTileSize(options); // with TileSize 0 the model may choose another; the engine checks that one
+        if (options.TileSize > 0 && 2 * options.TileOverlap >= tile)
             throw new ArgumentOutOfRangeException(nameof(options), options.TileOverlap,
                 $"{nameof(SuperResolutionOptions.TileOverlap)} ({options.TileOverlap}) must be less than half the tile size ({tile}).");
         if (options.MaxInputPixels <= 0)
             throw new ArgumentOutOfRangeException(nameof(options), options.MaxInputPixels, $"{nameof(SuperResolutionOptions.MaxInputPixels)} must be positive.");
+        if (options.InputSizeMultiple is int multiple && multiple < 1)
+            throw new ArgumentOutOfRangeException(nameof(options), multiple, $"{nameof(SuperResolutionOptions.InputSizeMultiple)} must be at least 1.");
+        if (options.InputRange is float range && range is not (1f or 255f))
+            throw new ArgumentOutOfRangeException(nameof(options), range, $"{nameof(SuperResolutionOptions.InputRange)} must be 1 or 255.");
+        if (options.InputColorOrder is string order && order.ToUpperInvariant() is not ("RGB" or "BGR"))
+            throw new ArgumentOutOfRangeException(nameof(options), order, $"{nameof(SuperResolutionOptions.InputColorOrder)} must be RGB or BGR.");
         if (options.IntraOpNumThreads is int threads && threads < 0)
             throw new ArgumentOutOfRangeException(nameof(options), threads, $"{nameof(SuperResolutionOptions.IntraOpNumThreads)} must not be negative.");
         if (options.GpuDeviceId is int device && device < 0)

@@ -69,7 +69,7 @@ internal static class DefaultModels
         if (!Scales.Contains(scale))
             throw new ArgumentOutOfRangeException(nameof(scale), scale,
                 $"MLNet.SuperRes has no default model for scale {scale}; the embedded defaults are x2, x3 and x4. " +
-                $"To upscale by {scale}, pass an HSPAN-style ONNX model in {nameof(SuperResolutionOptions)}.{nameof(SuperResolutionOptions.ModelPath)}.");
+                $"To upscale by {scale}, pass an ONNX super-resolution model in {nameof(SuperResolutionOptions)}.{nameof(SuperResolutionOptions.ModelPath)}.");
 
         using Stream? stream = typeof(DefaultModels).Assembly.GetManifestResourceStream(ResourceName(scale));
         if (stream is null)

@@ -1,9 +1,10 @@
 namespace MLNet.SuperRes.Engine;
 
 /// <summary>
-/// What an HSPAN-style ONNX model looks like: one float32 NCHW input and output under these names, and
-/// these metadata_props keys. The trainer's exporter writes them and the session reads them (the trainer
-/// sees this class through InternalsVisibleTo), so the contract is spelled once.
+/// What our HSPAN exports look like: one float32 NCHW input and output under these names, and these
+/// metadata_props keys. The trainer's exporter writes them and the session reads the keys (the trainer
+/// sees this class through InternalsVisibleTo), so the contract is spelled once. Other models are read by
+/// their own input and output names (<see cref="ModelInterface"/>); the keys describe them when present.
 /// </summary>
 internal static class OnnxContract
 {
@@ -21,6 +22,7 @@ internal static class OnnxContract
     public const string RgbRange = "rgb_range";
     public const string InputColorOrder = "input_color_order";
     public const string InputRange = "input_range";
+    public const string InputSizeMultiple = "input_size_multiple";
     public const string Source = "source";
     public const string Iterations = "iterations";
     public const string Exporter = "exporter";

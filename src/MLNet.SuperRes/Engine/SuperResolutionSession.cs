@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Globalization;
 using Microsoft.ML.OnnxRuntime;
 using Microsoft.ML.OnnxRuntime.Tensors;
@@ -5,22 +6,24 @@ using Microsoft.ML.OnnxRuntime.Tensors;
 namespace MLNet.SuperRes.Engine;
 
 /// <summary>
-/// One ONNX Runtime session over an HSPAN-style model: checks the model's signature and scale, picks the
-/// execution provider (CUDA with optional CPU fallback, as ML.NET's ApplyOnnxModel does), and runs one tile.
+/// One ONNX Runtime session over a single-image super-resolution model: reads how to feed it
+/// (<see cref="ModelInterface"/>) and its scale, picks the execution provider (CUDA with optional CPU
+/// fallback, as ML.NET's ApplyOnnxModel does), and runs one tile, padding it to the model's fixed size or
+/// size multiple, scaling values and swapping channels as the model wants.
 /// <see cref="InferenceSession.Run(RunOptions, IReadOnlyCollection{string}, IReadOnlyCollection{OrtValue}, IReadOnlyCollection{string}, IReadOnlyCollection{OrtValue})"/>
 /// is thread-safe, so a single instance serves every thread.
 /// </summary>
 internal sealed class SuperResolutionSession : ITileNetwork, IDisposable
 {
-    private static readonly string[] InputNames = [OnnxContract.InputName];
-    private static readonly string[] OutputNames = [OnnxContract.OutputName];
-
     private static readonly object EnvLogLevelGate = new();
+
+    private readonly string[] _inputNames;
+    private readonly string[] _outputNames;
 
     private readonly InferenceSession _session;
     private readonly RunOptions _runOptions = new();
 
-    private SuperResolutionSession(InferenceSession session, ModelSource model, string executionProvider, string? cudaFailure = null)
+    private SuperResolutionSession(InferenceSession session, ModelSource model, SuperResolutionOptions options, string executionProvider, string? cudaFailure = null)
     {
         _session = session;
         ModelDescription = model.Description;
@@ -29,7 +32,9 @@ internal sealed class SuperResolutionSession : ITileNetwork, IDisposable
         try
         {
             Metadata = new Dictionary<string, string>(session.ModelMetadata.CustomMetadataMap);
-            CheckSignature(session, model.Description);
+            Interface = ModelInterface.Read(session, Metadata, options, model.Description);
+            _inputNames = [Interface.InputName];
+            _outputNames = [Interface.OutputName];
             Scale = ResolveScale(Metadata, model);
         }
         catch
@@ -40,6 +45,9 @@ internal sealed class SuperResolutionSession : ITileNetwork, IDisposable
     }
 
     public int Scale { get; }
+
+    /// <summary>How the model is fed: names, fixed size or size multiple, value range, channel order.</summary>
+    public ModelInterface Interface { get; }
 
     public string ModelDescription { get; }
 
@@ -79,7 +87,7 @@ internal sealed class SuperResolutionSession : ITileNetwork, IDisposable
         if (validateOnly)
         {
             using var cpu = new SessionOptions { GraphOptimizationLevel = GraphOptimizationLevel.ORT_DISABLE_ALL };
-            return new SuperResolutionSession(CreateSession(model, cpu), model, "CPU");
+            return new SuperResolutionSession(CreateSession(model, cpu), model, options, "CPU");
         }
 
         string? cudaFailure = null;
@@ -95,7 +103,7 @@ internal sealed class SuperResolutionSession : ITileNetwork, IDisposable
             {
                 using var cuda = SessionOptions.MakeSessionOptionWithCudaProvider(deviceId);
                 ApplyThreading(cuda, options);
-                return new SuperResolutionSession(CreateSession(model, cuda, rethrowRuntimeErrors: true), model, $"CUDA (GPU {deviceId})");
+                return new SuperResolutionSession(CreateSession(model, cuda, rethrowRuntimeErrors: true), model, options, $"CUDA (GPU {deviceId})");
             }
             catch (Exception e) when (e is OnnxRuntimeException or EntryPointNotFoundException or DllNotFoundException)
             {
@@ -115,11 +123,58 @@ internal sealed class SuperResolutionSession : ITileNetwork, IDisposable
 
         using var cpuOptions = new SessionOptions();
         ApplyThreading(cpuOptions, options);
-        return new SuperResolutionSession(CreateSession(model, cpuOptions), model, "CPU", cudaFailure);
+        return new SuperResolutionSession(CreateSession(model, cpuOptions), model, options, "CPU", cudaFailure);
     }
 
     /// <inheritdoc/>
     public void Run(Memory<float> input, int height, int width, Memory<float> output)
+    {
+        if (Interface.IsPlain(height, width))
+        {
+            RunModel(input, height, width, output);
+            return;
+        }
+        var (runHeight, runWidth) = Interface.RunSize(height, width);
+        if (runHeight < height || runWidth < width)
+            throw new InvalidOperationException($"A {width}x{height} tile does not fit the {ModelDescription}'s fixed {runWidth}x{runHeight} input.");
+        int scale = Scale, runPlane = runHeight * runWidth, outWidth = width * scale, outHeight = height * scale;
+        float[] padded = ArrayPool<float>.Shared.Rent(3 * runPlane);
+        float[] result = ArrayPool<float>.Shared.Rent(3 * runPlane * scale * scale);
+        try
+        {
+            var source = new MirroredSource(width, height, 0, 0);
+            ReadOnlySpan<float> tile = input.Span;
+            float range = Interface.ValueRange;
+            for (int c = 0; c < 3; c++)
+            {
+                int from = (Interface.Bgr ? 2 - c : c) * height * width;
+                for (int y = 0; y < runHeight; y++)
+                {
+                    int row = from + source.Row(y) * width;
+                    for (int x = 0; x < runWidth; x++)
+                        padded[c * runPlane + y * runWidth + x] = tile[row + source.Column(x)] * range;
+                }
+            }
+            RunModel(padded.AsMemory(0, 3 * runPlane), runHeight, runWidth, result.AsMemory(0, 3 * runPlane * scale * scale));
+            Span<float> target = output.Span;
+            float inverse = 1f / range;
+            int runOutWidth = runWidth * scale, runOutPlane = runPlane * scale * scale;
+            for (int c = 0; c < 3; c++)
+            {
+                int from = c * runOutPlane, to = (Interface.Bgr ? 2 - c : c) * outHeight * outWidth;
+                for (int y = 0; y < outHeight; y++)
+                    for (int x = 0; x < outWidth; x++)
+                        target[to + y * outWidth + x] = result[from + y * runOutWidth + x] * inverse;
+            }
+        }
+        finally
+        {
+            ArrayPool<float>.Shared.Return(padded);
+            ArrayPool<float>.Shared.Return(result);
+        }
+    }
+
+    private void RunModel(Memory<float> input, int height, int width, Memory<float> output)
     {
         long[] inputShape = [1, 3, height, width];
         long[] outputShape = [1, 3, (long)Scale * height, (long)Scale * width];
@@ -127,7 +182,7 @@ internal sealed class SuperResolutionSession : ITileNetwork, IDisposable
         using var outputValue = OrtValue.CreateTensorValueFromMemory(OrtMemoryInfo.DefaultInstance, output, outputShape);
         try
         {
-            _session.Run(_runOptions, InputNames, [inputValue], OutputNames, [outputValue]);
+            _session.Run(_runOptions, _inputNames, [inputValue], _outputNames, [outputValue]);
         }
         catch (OnnxRuntimeException e)
         {
@@ -135,6 +190,34 @@ internal sealed class SuperResolutionSession : ITileNetwork, IDisposable
                 $"ONNX Runtime failed to run the {ModelDescription} on a {FormatShape(inputShape)} input, " +
                 $"expecting a {FormatShape(outputShape)} output (scale {Scale}): {e.Message}", e);
         }
+    }
+
+    /// <summary>
+    /// The scale of a model that does not declare one: the output size over the input size of one run on a
+    /// small input, which must be the same whole number along both axes.
+    /// </summary>
+    private int ProbeScale()
+    {
+        var (height, width) = Interface.RunSize(16, 16);
+        var input = new float[3 * height * width];
+        Array.Fill(input, 0.5f * Interface.ValueRange);
+        long[] inputShape = [1, 3, height, width];
+        using var inputValue = OrtValue.CreateTensorValueFromMemory(input, inputShape);
+        IReadOnlyList<long> shape;
+        try
+        {
+            using var outputs = _session.Run(_runOptions, _inputNames, [inputValue], _outputNames);
+            shape = outputs[0].GetTensorTypeAndShape().Shape;
+        }
+        catch (OnnxRuntimeException e)
+        {
+            throw new InvalidOperationException($"The {ModelDescription} has no '{OnnxContract.Scale}' metadata, and a trial run on a " +
+                $"{FormatShape(inputShape)} input to find its scale failed: {e.Message} Set {nameof(SuperResolutionOptions)}.{nameof(SuperResolutionOptions.Scale)}.", e);
+        }
+        if (shape.Count == 4 && shape[1] == 3 && shape[2] % height == 0 && shape[3] % width == 0 && shape[2] / height == shape[3] / width && shape[2] >= height)
+            return (int)(shape[2] / height);
+        throw new InvalidOperationException($"The {ModelDescription} is not a single-image super-resolution model: a {FormatShape(inputShape)} input " +
+            $"gives a {FormatShape(shape.ToArray())} output, not [1, 3, s*{height}, s*{width}] for a whole number s.");
     }
 
     public void Dispose()
@@ -161,49 +244,10 @@ internal sealed class SuperResolutionSession : ITileNetwork, IDisposable
         }
     }
 
-    private static void CheckSignature(InferenceSession session, string modelDescription)
+    private int ResolveScale(IReadOnlyDictionary<string, string> metadata, ModelSource model)
     {
-        var problems = new List<string>();
-
-        if (session.InputMetadata.Count != 1 || !session.InputMetadata.TryGetValue(OnnxContract.InputName, out NodeMetadata? input))
-            problems.Add($"expected one input '{OnnxContract.InputName}' float32 [N, 3, H, W], got {DescribeAll(session.InputMetadata)}");
-        else if (!IsImageTensor(input, requireDynamicSize: true))
-            problems.Add($"expected input '{OnnxContract.InputName}' float32 [N, 3, H, W] with dynamic H and W, got {Describe(OnnxContract.InputName, input)}");
-
-        if (!session.OutputMetadata.TryGetValue(OnnxContract.OutputName, out NodeMetadata? output))
-            problems.Add($"expected an output '{OnnxContract.OutputName}' float32 [N, 3, s*H, s*W], got {DescribeAll(session.OutputMetadata)}");
-        else if (!IsImageTensor(output, requireDynamicSize: false))
-            problems.Add($"expected output '{OnnxContract.OutputName}' float32 [N, 3, s*H, s*W], got {Describe(OnnxContract.OutputName, output)}");
-
-        if (problems.Count > 0)
-            throw new InvalidOperationException(
-                $"The {modelDescription} is not an HSPAN-style super-resolution model: {string.Join("; ", problems)}.");
-    }
-
-    private static bool IsImageTensor(NodeMetadata node, bool requireDynamicSize)
-    {
-        if (!node.IsTensor || node.ElementDataType != TensorElementType.Float)
-            return false;
-        int[] dims = node.Dimensions;
-        if (dims.Length != 4 || dims[1] != 3 || dims[0] is not (-1 or 1))
-            return false;
-        return !requireDynamicSize || (dims[2] == -1 && dims[3] == -1);
-    }
-
-    private static int ResolveScale(IReadOnlyDictionary<string, string> metadata, ModelSource model)
-    {
-        if (metadata.TryGetValue(OnnxContract.InputColorOrder, out string? order) && !string.Equals(order, "RGB", StringComparison.OrdinalIgnoreCase))
-            throw new InvalidOperationException(
-                $"The {model.Description} declares {OnnxContract.InputColorOrder}={order}; MLNet.SuperRes feeds RGB.");
-
         if (!metadata.TryGetValue(OnnxContract.Scale, out string? scaleText))
-        {
-            if (model.RequestedScale is int requested)
-                return requested;
-            throw new InvalidOperationException(
-                $"The {model.Description} has no '{OnnxContract.Scale}' metadata, so its upscaling factor is unknown: " +
-                $"set {nameof(SuperResolutionOptions)}.{nameof(SuperResolutionOptions.Scale)} to it.");
-        }
+            return model.RequestedScale ?? ProbeScale();
 
         if (!int.TryParse(scaleText, NumberStyles.None, CultureInfo.InvariantCulture, out int scale) || scale < 1)
             throw new InvalidOperationException(
@@ -215,29 +259,6 @@ internal sealed class SuperResolutionSession : ITileNetwork, IDisposable
                 $"but the {model.Description} upscales by {scale} (its '{OnnxContract.Scale}' metadata).");
         return scale;
     }
-
-    private static string DescribeAll(IReadOnlyDictionary<string, NodeMetadata> nodes) =>
-        nodes.Count == 0 ? "none" : string.Join(", ", nodes.Select(n => Describe(n.Key, n.Value)));
-
-    private static string Describe(string name, NodeMetadata node)
-    {
-        if (!node.IsTensor)
-            return $"'{name}' of kind {node.OnnxValueType}";
-        string[] symbols = node.SymbolicDimensions;
-        var dims = node.Dimensions.Select((d, i) =>
-            d >= 0 ? d.ToString(CultureInfo.InvariantCulture)
-            : i < symbols.Length && !string.IsNullOrEmpty(symbols[i]) ? symbols[i] : "?");
-        return $"'{name}' {ElementTypeName(node.ElementDataType)} [{string.Join(", ", dims)}]";
-    }
-
-    private static string ElementTypeName(TensorElementType type) => type switch
-    {
-        TensorElementType.Float => "float32",
-        TensorElementType.Float16 => "float16",
-        TensorElementType.BFloat16 => "bfloat16",
-        TensorElementType.Double => "float64",
-        _ => type.ToString().ToLowerInvariant(),
-    };
 
     private static string FormatShape(long[] shape) => $"[{string.Join(", ", shape)}]";
 }

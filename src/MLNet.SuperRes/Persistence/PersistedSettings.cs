@@ -48,6 +48,9 @@ internal sealed class PersistedSettings
         Add(text, "intra-op-threads", options.IntraOpNumThreads?.ToString(CultureInfo.InvariantCulture));
         Add(text, "gpu-device-id", options.GpuDeviceId?.ToString(CultureInfo.InvariantCulture));
         Add(text, "fallback-to-cpu", options.FallbackToCpu ? "true" : "false");
+        Add(text, "input-range", options.InputRange?.ToString(CultureInfo.InvariantCulture));
+        Add(text, "input-color-order", options.InputColorOrder);
+        Add(text, "input-size-multiple", options.InputSizeMultiple?.ToString(CultureInfo.InvariantCulture));
         Add(text, "model-description", model.Description.Replace('\n', ' '));
         Add(text, "model-sha256", model.Sha256);
         text.Append(ModelKey).Append(Convert.ToBase64String(model.Bytes));
@@ -92,6 +95,10 @@ internal sealed class PersistedSettings
             IntraOpNumThreads = OptionalInt(values, "intra-op-threads"),
             GpuDeviceId = OptionalInt(values, "gpu-device-id"),
             FallbackToCpu = Required(values, "fallback-to-cpu") == "true",
+            // Absent from files saved before these options existed.
+            InputRange = values.GetValueOrDefault("input-range") is { Length: > 0 } range ? float.Parse(range, CultureInfo.InvariantCulture) : null,
+            InputColorOrder = values.GetValueOrDefault("input-color-order") is { Length: > 0 } order ? order : null,
+            InputSizeMultiple = values.GetValueOrDefault("input-size-multiple") is { Length: > 0 } multiple ? int.Parse(multiple, CultureInfo.InvariantCulture) : null,
         };
 
         byte[] bytes = Convert.FromBase64String(text[(header.Length + 1 + ModelKey.Length)..].ToString());

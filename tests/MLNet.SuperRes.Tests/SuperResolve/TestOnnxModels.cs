@@ -140,18 +140,59 @@ public static class TestOnnxModels
     }
 
     /// <summary>
-    /// A nearest-neighbour x<paramref name="scale"/> model whose signature departs from the contract:
-    /// input/output names, channel count or fixed spatial size as given.
+    /// A model of "another architecture": nearest-neighbour x<paramref name="scale"/> under its own input and
+    /// output names, optionally with a fixed input size, an identity that fails unless H and W are multiples of
+    /// <paramref name="blockMultiple"/> (SpaceToDepth then DepthToSpace), per-channel gains and a bias (in the
+    /// model's own value units), and the given metadata only.
     /// </summary>
-    public static byte[] WrongSignature(int scale, string inputName = "input", string outputName = "output", int channels = 3,
-        bool fixedSize = false)
+    public static byte[] OtherModel(int scale, string inputName = "lr", string outputName = "sr", int channels = 3, int? fixedSide = null,
+        int blockMultiple = 1, float[]? gains = null, float bias = 0, IDictionary<string, string>? metadata = null, float[]? scales = null)
     {
-        var graph = new GraphProto { Name = "wrong_signature" };
-        graph.Initializer.Add(FloatTensor("scales", [4], [1f, 1f, scale, scale]));
-        graph.Node.Add(Node("Resize", [inputName, "", "scales"], [outputName], StringAttribute("mode", "nearest")));
-        graph.Input.Add(fixedSize ? ImageTensor(inputName, channels, 1, 32, 32) : ImageTensor(inputName, channels, "N", "H", "W"));
-        graph.Output.Add(fixedSize ? ImageTensor(outputName, channels, 1, 32 * scale, 32 * scale) : ImageTensor(outputName, channels, "N", "sH", "sW"));
-        return Serialize(graph, new Dictionary<string, string> { ["scale"] = scale.ToString() });
+        var graph = new GraphProto { Name = "other_model" };
+        graph.Initializer.Add(FloatTensor("scales", [4], scales ?? [1f, 1f, scale, scale]));
+        string current = inputName;
+        if (blockMultiple > 1)
+        {
+            graph.Node.Add(Node("SpaceToDepth", [current], ["blocks"], IntAttribute("blocksize", blockMultiple)));
+            graph.Node.Add(Node("DepthToSpace", ["blocks"], ["unblocked"], IntAttribute("blocksize", blockMultiple)));
+            current = "unblocked";
+        }
+        var resize = Node("Resize", [current, "", "scales"], ["resized"], StringAttribute("mode", "nearest"),
+            StringAttribute("coordinate_transformation_mode", "asymmetric"), StringAttribute("nearest_mode", "floor"));
+        graph.Node.Add(resize);
+        graph.Initializer.Add(FloatTensor("gains", [1, channels, 1, 1], gains ?? Enumerable.Repeat(1f, channels).ToArray()));
+        graph.Initializer.Add(FloatTensor("bias", [1], [bias]));
+        graph.Node.Add(Node("Mul", ["resized", "gains"], ["gained"]));
+        graph.Node.Add(Node("Add", ["gained", "bias"], [outputName]));
+        graph.Input.Add(fixedSide is int side ? ImageTensor(inputName, channels, 1, side, side) : ImageTensor(inputName, channels, "N", "H", "W"));
+        graph.Output.Add(fixedSide is int outSide ? ImageTensor(outputName, channels, 1, outSide * scale, outSide * scale) : ImageTensor(outputName, channels, "N", "sH", "sW"));
+        return Serialize(graph, metadata ?? new Dictionary<string, string>());
+    }
+
+    /// <summary>A model with two image inputs added together, then upscaled: not single-image.</summary>
+    public static byte[] TwoInputs()
+    {
+        var graph = new GraphProto { Name = "two_inputs" };
+        graph.Initializer.Add(FloatTensor("scales", [4], [1f, 1f, 2f, 2f]));
+        graph.Node.Add(Node("Add", ["a", "b"], ["sum"]));
+        graph.Node.Add(Node("Resize", ["sum", "", "scales"], ["out"], StringAttribute("mode", "nearest")));
+        graph.Input.Add(ImageTensor("a", 3, "N", "H", "W"));
+        graph.Input.Add(ImageTensor("b", 3, "N", "H", "W"));
+        graph.Output.Add(ImageTensor("out", 3, "N", "sH", "sW"));
+        return Serialize(graph, new Dictionary<string, string>());
+    }
+
+    /// <summary>A model taking an int64 tensor: not an image model.</summary>
+    public static byte[] IntegerInput()
+    {
+        var graph = new GraphProto { Name = "integer_input" };
+        graph.Node.Add(Node("Cast", ["tokens"], ["out"], IntAttribute("to", FloatType)));
+        var shape = new TensorShapeProto();
+        shape.Dim.Add(new TensorShapeProto.Types.Dimension { DimParam = "N" });
+        shape.Dim.Add(new TensorShapeProto.Types.Dimension { DimParam = "L" });
+        graph.Input.Add(new ValueInfoProto { Name = "tokens", Type = new TypeProto { TensorType = new TypeProto.Types.Tensor { ElemType = (int)TensorProto.Types.DataType.Int64, Shape = shape } } });
+        graph.Output.Add(new ValueInfoProto { Name = "out", Type = new TypeProto { TensorType = new TypeProto.Types.Tensor { ElemType = FloatType, Shape = shape.Clone() } } });
+        return Serialize(graph, new Dictionary<string, string>());
     }
 
     /// <summary>Writes <paramref name="bytes"/> to a new temporary .onnx file and returns its path.</summary>

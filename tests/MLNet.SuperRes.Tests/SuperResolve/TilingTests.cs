@@ -79,7 +79,10 @@ public sealed class TilingTests(ITestOutputHelper output)
     [Fact]
     public void TileSize_ComesFromTheAttentionMemoryBudget()
     {
-        byte[] model = TestOnnxModels.Resize(2);
+        byte[] model = TestOnnxModels.Resize(2, scaleMetadata: true);
+        using (var declared = new SuperResolver(new SuperResolutionOptions { ModelBytes = model }))
+            Assert.Equal(SuperResolutionOptions.DefaultTileSizeOfOtherModels, declared.TileSize); // it says architecture=test-resize
+        model = TestOnnxModels.OtherModel(2, metadata: new Dictionary<string, string> { ["scale"] = "2" }); // says nothing: HSPAN's budget
         using var byDefault = new SuperResolver(new SuperResolutionOptions { ModelBytes = model });
         Assert.Equal(40, byDefault.TileSize); // 4 * 40^4 bytes <= 10 MiB < 4 * 41^4
         using var larger = new SuperResolver(new SuperResolutionOptions { ModelBytes = model, AttentionMemoryBudgetBytes = 64L << 20 });
