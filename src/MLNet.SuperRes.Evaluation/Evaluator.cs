@@ -37,9 +37,16 @@ public sealed class Evaluator
     /// <param name="folder">A folder of high-resolution images.</param>
     /// <param name="modelDescription">What is evaluated, for the report (e.g. "bicubic" or a model path).</param>
     /// <param name="selfEnsemble">Whether the upscaler averages the x8 self-ensemble, for the report.</param>
-    public EvaluationReport EvaluateFolder(string folder, string modelDescription, bool selfEnsemble)
+    /// <param name="progress">Hears (images done, images in all, the next image's name) before each image.</param>
+    public EvaluationReport EvaluateFolder(string folder, string modelDescription, bool selfEnsemble, Action<int, int, string>? progress = null)
     {
-        var scores = ImageFiles(folder).Select(EvaluateImage).ToList();
+        var files = ImageFiles(folder);
+        var scores = new List<ImageScore>(files.Count);
+        foreach (string file in files)
+        {
+            progress?.Invoke(scores.Count, files.Count, Path.GetFileName(file));
+            scores.Add(EvaluateImage(file));
+        }
         return new EvaluationReport(_upscaler.Scale, folder, modelDescription, selfEnsemble, scores);
     }
 

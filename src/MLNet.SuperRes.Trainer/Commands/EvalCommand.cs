@@ -49,7 +49,20 @@ public static class EvalCommand
                 throw new InvalidOperationException($"Model '{options.Model}' upscales by {upscaler.Scale}, but --scale is {options.Scale}.");
 
             var stopwatch = Stopwatch.StartNew();
-            var report = new Evaluator(upscaler).EvaluateFolder(options.Data, options.Model, options.SelfEnsemble);
+            var console = new LiveLine();
+            EvaluationReport report;
+            try
+            {
+                report = new Evaluator(upscaler).EvaluateFolder(options.Data, options.Model, options.SelfEnsemble, (done, total, next) =>
+                {
+                    string eta = done == 0 ? "" : $", ETA {TimeSpan.FromSeconds(stopwatch.Elapsed.TotalSeconds / done * (total - done)):m\\:ss}";
+                    console.Status($"image {done + 1}/{total} {next}{eta}");
+                });
+            }
+            finally
+            {
+                console.Finish();
+            }
             stopwatch.Stop();
 
             Console.Write(report.ToTable());

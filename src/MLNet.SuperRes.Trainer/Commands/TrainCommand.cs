@@ -28,7 +28,16 @@ public static class TrainCommand
     public static int Run(string[] args) => Verb.Run("train", Usage, args, arguments =>
     {
         var (options, resume) = Parse(arguments);
-        var result = new HspanTrainer(options).Run(resume);
+        var console = new LiveLine();
+        TrainingResult result;
+        try
+        {
+            result = new HspanTrainer(options, console.Log, console.Status).Run(resume);
+        }
+        finally
+        {
+            console.Finish();
+        }
         Console.WriteLine(result.Finished
             ? $"Finished at iteration {result.Iteration}" + (result.BestPsnr is double best ? $"; best validation PSNR {best:F3} dB at {result.BestIteration}" : "") + $". Checkpoints in '{options.OutDir}'."
             : $"Stopped at iteration {result.Iteration} of {options.Iterations}; resume with: train --resume {options.OutDir}");

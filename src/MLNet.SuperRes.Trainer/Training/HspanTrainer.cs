@@ -25,12 +25,17 @@ public sealed class HspanTrainer
 {
     private readonly TrainOptions options;
     private readonly Action<string> log;
+    private readonly Action<string>? status;
 
-    public HspanTrainer(TrainOptions options, Action<string>? log = null)
+    /// <param name="options">The run.</param>
+    /// <param name="log">Where the log lines go (the console by default).</param>
+    /// <param name="status">Hears a one-line status after every iteration (iteration, loss, it/s, ETA), for a live console line.</param>
+    public HspanTrainer(TrainOptions options, Action<string>? log = null, Action<string>? status = null)
     {
         options.Validate();
         this.options = options;
         this.log = log ?? Console.WriteLine;
+        this.status = status;
     }
 
     /// <summary>Trains from scratch (or from --init), or resumes when <paramref name="resume"/> is set and the folder holds a checkpoint.</summary>
@@ -75,6 +80,7 @@ public sealed class HspanTrainer
         int windowCount = 0;
         var windowClock = Stopwatch.StartNew();
         long windowStart = start;
+        var history = new TrainingLog(options.OutDir);
         model.train();
 
         TrainingState Snapshot() => new()
@@ -115,12 +121,14 @@ public sealed class HspanTrainer
                     : $"No checkpoint was written yet (the first comes at iteration {Math.Min(options.ValEvery, options.Iterations)}). Try a lower --lr."));
             losses.Add(lastLoss);
             windowLoss += lastLoss; windowCount++;
+            double rate = (iteration - windowStart) / Math.Max(1e-9, windowClock.Elapsed.TotalSeconds);
+            string progress = $"iter {iteration}/{options.Iterations}  loss {windowLoss / windowCount:F5}  lr {learningRate:G3}  {rate:F2} it/s  ETA {Eta(options.Iterations - iteration, rate)}";
+            status?.Invoke(progress);
 
             if (iteration % options.LogEvery == 0 || iteration == options.Iterations)
             {
-                double rate = (iteration - windowStart) / Math.Max(1e-9, windowClock.Elapsed.TotalSeconds);
-                var eta = TimeSpan.FromSeconds((options.Iterations - iteration) / Math.Max(rate, 1e-9));
-                log($"iter {iteration}/{options.Iterations}  loss {windowLoss / windowCount:F5}  lr {learningRate:G3}  {rate:F2} it/s  ETA {(int)eta.TotalHours:D2}:{eta.Minutes:D2}:{eta.Seconds:D2}");
+                log(progress);
+                history.Iteration(iteration, windowLoss / windowCount, learningRate, rate);
                 windowLoss = 0; windowCount = 0; windowStart = iteration; windowClock.Restart();
             }
 
@@ -133,9 +141,11 @@ public sealed class HspanTrainer
                     bool improved = bestPsnr is null || psnr > bestPsnr;
                     if (improved) { bestPsnr = psnr; bestIteration = iteration; }
                     log($"validation at {iteration}: PSNR(Y) {psnr:F3} dB on {Path.GetFileName(options.ValFolder.TrimEnd('/'))}; best {bestPsnr:F3} at {bestIteration}");
+                    history.Validation(iteration, psnr);
                     if (improved) checkpoints.Save(CheckpointDirectory.Best, model, optimizer, Snapshot());
                 }
                 checkpoints.Save(CheckpointDirectory.Latest, model, optimizer, Snapshot());
+                TrainingReport.Write(options.OutDir, history.Read());
                 lastSaved = iteration;
                 savedOnce = true;
                 if (outOfTime)
@@ -146,6 +156,12 @@ public sealed class HspanTrainer
             }
         }
         return new TrainingResult(iteration, lastLoss, bestPsnr, bestIteration, true, losses);
+    }
+
+    private static string Eta(long iterationsLeft, double rate)
+    {
+        var eta = TimeSpan.FromSeconds(Math.Min(iterationsLeft / Math.Max(rate, 1e-9), TimeSpan.MaxValue.TotalSeconds / 2));
+        return $"{(int)eta.TotalHours:D2}:{eta.Minutes:D2}:{eta.Seconds:D2}";
     }
 
     /// <summary>Every validation image is read once before the first iteration, so a bad one fails now, not hours later.</summary>
