@@ -23,8 +23,9 @@ const string Usage = """
       --size-multiple N   the model needs H and W multiples of N (SwinIR: its window size)
       --provider P        auto (CUDA when it starts, else CPU; the default), cuda, or cpu
       --gpu N             CUDA device number (default 0)
-      --tile N            tile side in input pixels (default 40, from the attention memory budget);
-                          refused when one tile would not fit in this machine's memory
+      --tile N            tile side in input pixels (default: 40 for HSPAN, from its attention memory
+                          budget; 128 for other architectures; a fixed input size for models with one);
+                          for HSPAN refused when one tile would not fit in this machine's memory
       --overlap N         pixels shared by neighbouring tiles, at least (default 4)
       --threads N         ONNX Runtime threads on the CPU (default: ONNX Runtime's choice)
       --self-ensemble     average the 8 flips and rotations (about 8x slower, a little sharper)
@@ -73,6 +74,19 @@ catch (Exception e) when (e is InvalidOperationException or ArgumentException or
     Console.Error.WriteLine(e.Message);
     return 1;
 }
+try
+{
+    bool hspan = !resolver.ModelMetadata.TryGetValue("architecture", out string? architecture) || architecture == "HSPAN";
+    if (hspan)
+        UpscaleArguments.CheckTileFits(arguments.TileSize);
+}
+catch (ArgumentException e)
+{
+    resolver.Dispose();
+    Console.Error.WriteLine(e.Message);
+    Console.Error.WriteLine(Usage);
+    return 2;
+}
 
 using (resolver)
 {
@@ -84,12 +98,14 @@ using (resolver)
 
     // Ctrl+C stops between tiles: the current image is abandoned before anything of it is written.
     using var stop = new CancellationTokenSource();
-    Console.CancelKeyPress += (_, e) => { e.Cancel = true; stop.Cancel(); };
+    // A second Ctrl+C ends the process at once, as usual.
+    Console.CancelKeyPress += (_, e) => { e.Cancel = !stop.IsCancellationRequested; stop.Cancel(); };
 
     if (Directory.Exists(arguments.InputPath) && !arguments.Overwrite)
     {
         int before = jobs.Count;
-        jobs = jobs.Where(j => !File.Exists(j.Output)).ToList();
+        // With --in-place an output that is its own input exists from the start: it is still to do.
+        jobs = jobs.Where(j => !File.Exists(j.Output) || (arguments.InPlace && Path.GetFullPath(j.Output) == Path.GetFullPath(j.Input))).ToList();
         if (jobs.Count < before)
             Console.WriteLine($"Skipped {before - jobs.Count} image(s) whose output exists (--overwrite redoes them).");
     }

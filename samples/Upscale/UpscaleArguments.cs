@@ -65,7 +65,7 @@ internal sealed class UpscaleArguments
             ModelPath = values.GetValueOrDefault("model"),
             Provider = provider,
             GpuDevice = values.ContainsKey("gpu") ? Int(values, "gpu", 0, 64) : 0,
-            TileSize = values.ContainsKey("tile") ? TileThatFits(Int(values, "tile", 8, 4096)) : 0,
+            TileSize = values.ContainsKey("tile") ? Int(values, "tile", 8, 4096) : 0,
             TileOverlap = values.ContainsKey("overlap") ? Int(values, "overlap", 0, 2048) : null,
             Threads = values.ContainsKey("threads") ? Int(values, "threads", 1, 1024) : null,
             InputRange = values.TryGetValue("input-range", out string? range)
@@ -98,13 +98,16 @@ internal sealed class UpscaleArguments
     /// </summary>
     private const int PeakOverAttention = 5;
 
-    /// <summary>--tile N, when one tile of it fits in this machine's memory; otherwise a usage error naming the largest that does.</summary>
-    private static int TileThatFits(int tile)
+    /// <summary>
+    /// For an HSPAN model (whose attention holds (N²)² scores): checks that one --tile N tile fits in this
+    /// machine's memory; otherwise a usage error naming the largest that does. Other models are bounded by their tile area.
+    /// </summary>
+    public static void CheckTileFits(int tile)
     {
         long available = GC.GetGCMemoryInfo().TotalAvailableMemoryBytes;
         double usable = 0.8 * available;
-        if (PeakOverAttention * (double)SuperResolutionOptions.AttentionBytes(tile) <= usable)
-            return tile;
+        if (tile == 0 || PeakOverAttention * (double)SuperResolutionOptions.AttentionBytes(tile) <= usable)
+            return;
         int largest = 8;
         while (PeakOverAttention * (double)SuperResolutionOptions.AttentionBytes(largest + 1) <= usable) largest++;
         throw new ArgumentException(string.Create(CultureInfo.InvariantCulture,
@@ -183,8 +186,12 @@ internal sealed class UpscaleArguments
         if (File.Exists(OutputPath))
             throw new ArgumentException($"IN is a folder, so OUT must be a folder too, but '{OutputPath}' is a file.");
 
+        // With OUT inside IN, a rerun must not take the outputs of the last run for inputs.
+        string outputRoot = Path.TrimEndingDirectorySeparator(Path.GetFullPath(OutputPath)) + Path.DirectorySeparatorChar;
+        bool sameFolder = Path.TrimEndingDirectorySeparator(Path.GetFullPath(InputPath)) + Path.DirectorySeparatorChar == outputRoot;
         var inputs = Directory.EnumerateFiles(InputPath, "*", Recursive ? SearchOption.AllDirectories : SearchOption.TopDirectoryOnly)
             .Where(f => ImageFiles.ReadableExtensions.Contains(Path.GetExtension(f).ToLowerInvariant()))
+            .Where(f => sameFolder || !Path.GetFullPath(f).StartsWith(outputRoot, StringComparison.Ordinal))
             .Select(f => Path.GetRelativePath(InputPath, f))
             .Order(StringComparer.Ordinal)
             .ToList();

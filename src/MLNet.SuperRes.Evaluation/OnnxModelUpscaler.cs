@@ -14,18 +14,23 @@ public sealed class OnnxModelUpscaler : IUpscaler, IDisposable
 
     /// <param name="model">An .onnx file, or "default" for the embedded default model of <paramref name="scale"/>.</param>
     /// <param name="selfEnsemble">Average the x8 flips and transposes as <see cref="SuperResolutionOptions.SelfEnsemble"/> does.</param>
+    /// <param name="tiling">Tile and overlap; null tiles as SuperResolve does by default (the model decides the tile size).</param>
     public OnnxModelUpscaler(string model, int scale, Tiling? tiling = null, bool selfEnsemble = false)
     {
-        tiling ??= Tiling.Default;
-        _resolver = new SuperResolver(new SuperResolutionOptions
+        var options = new SuperResolutionOptions
         {
             Scale = model == "default" ? scale : null,
             ModelPath = model == "default" ? null : model,
-            TileSize = tiling.Tile,
-            AttentionMemoryBudgetBytes = Math.Max(new SuperResolutionOptions().AttentionMemoryBudgetBytes, SuperResolutionOptions.AttentionBytes(tiling.Tile)),
-            TileOverlap = tiling.Overlap,
             SelfEnsemble = selfEnsemble,
-        });
+        };
+        if (tiling is not null)
+        {
+            options.TileSize = tiling.Tile;
+            options.TileOverlap = tiling.Overlap;
+            // An explicit tile is the caller's choice of memory (eval caps it).
+            options.AttentionMemoryBudgetBytes = Math.Max(options.AttentionMemoryBudgetBytes, SuperResolutionOptions.AttentionBytes(tiling.Tile)); // the tile that runs is never larger
+        }
+        _resolver = new SuperResolver(options);
     }
 
     /// <inheritdoc />

@@ -101,6 +101,14 @@ public static class ImageFiles
     private static MLImage Decode(Stream stream, string name, long maxPixels)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(maxPixels, 1);
+        if (!stream.CanSeek)
+        {
+            // Skia's codecs rewind; a network or pipe stream is read into memory first.
+            var buffered = new MemoryStream();
+            stream.CopyTo(buffered);
+            buffered.Position = 0;
+            stream = buffered;
+        }
         using var skiaStream = new SKManagedStream(stream, disposeManagedStream: false);
         using var codec = SKCodec.Create(skiaStream, out SKCodecResult opened);
         if (codec is null)

@@ -54,7 +54,8 @@ public sealed class SuperResolver : IDisposable
             throw;
         }
         _maxInputPixels = Options.MaxInputPixels;
-        _hasAttention = _session.Interface.IsHspan;
+        // A fixed input size dictates the tiles; otherwise HSPAN (or a model that names no architecture) is held to its attention budget.
+        _hasAttention = _session.Interface.IsHspan && _session.Interface.FixedHeight is null && _session.Interface.FixedWidth is null;
     }
 
     /// <summary>
@@ -175,7 +176,10 @@ public sealed class SuperResolver : IDisposable
         ObjectDisposedException.ThrowIf(_disposed, this);
         CheckSize(width, height, _maxInputPixels, Scale);
         if (_hasAttention)
-            CheckAttentionFits(Math.Min(TileSize, width), Math.Min(TileSize, height), Options.AttentionMemoryBudgetBytes);
+        {
+            var (runHeight, runWidth) = _session.Interface.RunSize(_upscaler.TileLengthFor(height), _upscaler.TileLengthFor(width));
+            CheckAttentionFits(runWidth, runHeight, Options.AttentionMemoryBudgetBytes);
+        }
         if (pixels.Length != (long)width * height * 4)
             throw new ArgumentException(
                 $"Got {pixels.Length} bytes of pixels for a {width}x{height} image; expected {(long)width * height * 4} (4 bytes per pixel).",

@@ -16,7 +16,7 @@ public static class EvalCommand
         "  --scale S         integer upscaling factor, 2 or more\n" +
         "  --model MODEL     'bicubic' (MATLAB bicubic), 'default' (the embedded default model), an .onnx file, or a checkpoint (.pt, .safetensors, training folder)\n" +
         "  --self-ensemble   average a network's x8 flips/transposes per tile before rounding, as SuperResolve's SelfEnsemble\n" +
-        "  --tile N          tile side in LR pixels for networks (default 40, as SuperResolve; at most 128)\n" +
+        "  --tile N          tile side in LR pixels for networks (default: as SuperResolve, 40 for HSPAN; at most 128)\n" +
         "  --overlap N       pixels shared by neighbouring tiles (default 4), less than half the tile\n" +
         "  --topk K          a checkpoint's soft-thresholding top-k (default: the checkpoint's, else 128)\n" +
         "  --res-scale R     a checkpoint's residual scale (default: the checkpoint's, else 0.1)\n" +
@@ -77,7 +77,8 @@ public static class EvalCommand
     /// <summary>The parsed options of the eval verb.</summary>
     public sealed record Options(string Data, int Scale, string Model, bool SelfEnsemble, string? Json)
     {
-        public Tiling Tiling { get; init; } = Tiling.Default;
+        /// <summary>The tiling given by --tile/--overlap; null lets the model decide, as SuperResolve does.</summary>
+        public Tiling? Tiling { get; init; }
 
         /// <summary>A checkpoint's top-k and residual scale when given (an ONNX model has them built in).</summary>
         public int? TopK { get; init; }
@@ -110,13 +111,14 @@ public static class EvalCommand
         string model = cl.Required("model");
         bool selfEnsemble = cl.Has("self-ensemble");
         string? json = cl.String("json");
-        var tiling = new Tiling(cl.Int("tile", min: 8) ?? Tiling.Default.Tile, cl.Int("overlap", min: 0) ?? Tiling.Default.Overlap);
+        int? tile = cl.Int("tile", min: 8), overlap = cl.Int("overlap", min: 0);
+        Tiling? tiling = tile is null && overlap is null ? null : new Tiling(tile ?? Tiling.Default.Tile, overlap ?? Tiling.Default.Overlap);
         int? topk = cl.Int("topk", min: 1);
         double? resScale = cl.Double("res-scale");
         cl.RejectUnknown();
-        if (tiling.Tile > MaxTile)
+        if (tiling?.Tile > MaxTile)
             throw new UsageException($"--tile {tiling.Tile}: one tile would hold {SuperResolutionOptions.AttentionBytes(tiling.Tile) / (1L << 30)} GiB of attention scores; at most {MaxTile}.");
-        if (2 * tiling.Overlap >= tiling.Tile)
+        if (tiling is not null && 2 * tiling.Overlap >= tiling.Tile)
             throw new UsageException($"--overlap {tiling.Overlap} must be less than half the tile ({tiling.Tile}).");
         if (!Directory.Exists(data))
             throw new UsageException($"--data folder '{data}' does not exist.");

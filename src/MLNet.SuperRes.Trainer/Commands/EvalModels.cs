@@ -14,7 +14,6 @@ public static class EvalModels
 {
     public static IUpscaler Open(string model, int scale, Tiling? tiling = null, int? topk = null, double? resScale = null, bool selfEnsemble = false)
     {
-        tiling ??= Tiling.Default;
         if (model == "default" || model.EndsWith(".onnx", StringComparison.OrdinalIgnoreCase))
         {
             if (model != "default" && !File.Exists(model)) throw new FileNotFoundException($"Model '{model}' does not exist.", model);
@@ -26,6 +25,6 @@ public static class EvalModels
             : model;
         if (!File.Exists(path)) throw new FileNotFoundException($"Model '{model}' does not exist.", model);
         var network = HspanCheckpoint.Load(path, topk, resScale);
-        return new CheckpointUpscaler(network, CPU, tiling, selfEnsemble);
+        return new CheckpointUpscaler(network, CPU, tiling ?? Tiling.Default, selfEnsemble);
     }
 }

@@ -67,9 +67,16 @@ internal sealed record ModelInterface(
         if (metadata.TryGetValue(key, out string? text))
             declared = parse(text.Trim()) ?? throw new InvalidOperationException($"The {model} has '{key}' metadata '{text}'; expected {expected}.");
         if (option is T given && declared is T fromModel && !EqualityComparer<T>.Default.Equals(given, fromModel))
-            throw new InvalidOperationException($"The options say {key} {given}, but the {model} declares '{text}'.");
+            throw new InvalidOperationException($"The options say {key} {Describe(given)}, but the {model} declares '{text}'.");
         return option ?? declared;
     }
+
+    private static string Describe<T>(T value) => value switch
+    {
+        bool bgr => bgr ? "BGR" : "RGB",
+        float range => range == 255f ? "0-255" : "0-1",
+        _ => Convert.ToString(value, CultureInfo.InvariantCulture) ?? "",
+    };
 
     private static bool IsImageTensor(NodeMetadata node)
     {

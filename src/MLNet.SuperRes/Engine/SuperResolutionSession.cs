@@ -96,11 +96,13 @@ internal sealed class SuperResolutionSession : ITileNetwork, IDisposable
             // ONNX Runtime logs its own error line when the CUDA provider does not load; the exception says the
             // same, and is reported below (or, with the fallback, through CudaFailure), so the log is held back.
             var env = OrtEnv.Instance();
-            Monitor.Enter(EnvLogLevelGate);
-            var logLevel = env.EnvLogLevel;
-            env.EnvLogLevel = OrtLoggingLevel.ORT_LOGGING_LEVEL_FATAL;
+            bool locked = false;
+            var logLevel = OrtLoggingLevel.ORT_LOGGING_LEVEL_WARNING;
             try
             {
+                Monitor.Enter(EnvLogLevelGate, ref locked);
+                logLevel = env.EnvLogLevel;
+                env.EnvLogLevel = OrtLoggingLevel.ORT_LOGGING_LEVEL_FATAL;
                 using var cuda = SessionOptions.MakeSessionOptionWithCudaProvider(deviceId);
                 ApplyThreading(cuda, options);
                 return new SuperResolutionSession(CreateSession(model, cuda, rethrowRuntimeErrors: true), model, options, $"CUDA (GPU {deviceId})");
@@ -116,8 +118,11 @@ internal sealed class SuperResolutionSession : ITileNetwork, IDisposable
             }
             finally
             {
-                env.EnvLogLevel = logLevel;
-                Monitor.Exit(EnvLogLevelGate);
+                if (locked)
+                {
+                    env.EnvLogLevel = logLevel;
+                    Monitor.Exit(EnvLogLevelGate);
+                }
             }
         }
 

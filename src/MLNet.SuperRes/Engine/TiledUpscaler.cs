@@ -150,6 +150,9 @@ internal sealed class TiledUpscaler
 
     private static int PaddingFor(int side) => Math.Max(BorderPadding, (MinimumSide - side + 1) / 2);
 
+    /// <summary>The side of the tiles an image side of <paramref name="side"/> pixels is cut into, mirrored margin included.</summary>
+    public int TileLengthFor(int side) => Math.Min(TileSize, side + 2 * PaddingFor(side));
+
     /// <summary>
     /// Reads a tile (at <paramref name="top"/>, <paramref name="left"/> of the mirrored image) as planar RGB in
     /// [0, 1], undoing the alpha premultiplication.

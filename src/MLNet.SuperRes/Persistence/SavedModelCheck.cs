@@ -123,9 +123,11 @@ internal static class SavedModelCheck
                 return;
             }
             var parsed = PersistedSettings.Parse(settings);
+            SuperResolver.Validate(parsed.Options);
             using var session = Engine.SuperResolutionSession.Open(parsed.Model, parsed.Options, validateOnly: true);
         }
-        catch (Exception e) when (e is InvalidOperationException or InvalidDataException or FormatException or ArgumentException)
+        catch (Exception e) when (e is InvalidOperationException or InvalidDataException or FormatException or ArgumentException
+                                      && e.InnerException is not (DllNotFoundException or TypeInitializationException))
         {
             string kind = settings.StartsWith(CheckedImageLoadingEstimator.Settings.FormatLine, StringComparison.Ordinal) ? "LoadImagesChecked" : "SuperResolve";
             throw new InvalidDataException($"The saved model '{name}' is damaged: its {kind} stage (stage {position} of the pipeline): {e.Message}", e);

@@ -159,6 +159,40 @@ public sealed class SampleTests(ITestOutputHelper output) : IDisposable
     }
 
     [Fact]
+    public void Upscale_InPlaceReplacesAFoldersImages_AndOutputsInsideTheInputAreNotTakenForInputs()
+    {
+        DotnetCli.Build(UpscaleProject);
+        string folder = Path.Combine(_temp, "album");
+        Directory.CreateDirectory(folder);
+        using (var card = Image.Load<Rgba32>(TestCard))
+            for (int i = 0; i < 2; i++)
+                card.Clone(m => m.Crop(new Rectangle(20 * i, 10, 30, 20))).SaveAsPng(Path.Combine(folder, $"p{i}.png"));
+        string model = Path.Combine(_temp, "nearest-x2.onnx");
+        File.WriteAllBytes(model, SuperResolve.TestOnnxModels.Resize(2));
+
+        // OUT inside IN, recursive: a rerun must not upscale the first run's outputs again.
+        string inner = Path.Combine(folder, "x2");
+        for (int run = 0; run < 2; run++)
+        {
+            var (code, log) = DotnetCli.RunSample(UpscaleProject, $"\"{folder}\" \"{inner}\" --recursive --model \"{model}\" --provider cpu", Minutes5);
+            output.WriteLine(log);
+            Assert.Equal(0, code);
+        }
+        Assert.Equal(["p0.png", "p1.png"], Directory.GetFiles(inner, "*", SearchOption.AllDirectories).Select(f => Path.GetRelativePath(inner, f)).Order().ToArray());
+        Directory.Delete(inner, recursive: true);
+
+        // OUT equal to IN: refused without --in-place, done with it (the existing inputs are not "already done").
+        var (refused, refusal) = DotnetCli.RunSample(UpscaleProject, $"\"{folder}\" \"{folder}\" --model \"{model}\" --provider cpu", Minutes5);
+        Assert.Equal(2, refused);
+        Assert.Contains("is also an input", refusal);
+        var (exitCode, inPlace) = DotnetCli.RunSample(UpscaleProject, $"\"{folder}\" \"{folder}\" --in-place --model \"{model}\" --provider cpu", Minutes5);
+        output.WriteLine(inPlace);
+        Assert.Equal(0, exitCode);
+        Assert.Equal((60, 40), Size(Path.Combine(folder, "p0.png")));
+        Assert.Equal((60, 40), Size(Path.Combine(folder, "p1.png")));
+    }
+
+    [Fact]
     public void Pipeline_FitsSavesLoadsAndPredicts()
     {
         const string project = "samples/Pipeline/Pipeline.csproj";

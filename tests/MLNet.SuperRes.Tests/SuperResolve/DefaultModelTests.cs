@@ -160,7 +160,7 @@ public sealed class DefaultModelTests(ITestOutputHelper output)
         using var resolver = new SuperResolver(new SuperResolutionOptions { Scale = 2, TileSize = 4096 });
         using var large = TestImages.Gradient(300, 200);
         var e = Assert.Throws<ArgumentException>(() => resolver.Upscale(large));
-        Assert.Contains("300x200 tile", e.Message);
+        Assert.Contains("308x208 tile", e.Message); // the image and its mirrored margin of 4
         Assert.Contains("largest tile is 40", e.Message);
 
         // The tile shrinks to the image: a small image runs whole within the budget.

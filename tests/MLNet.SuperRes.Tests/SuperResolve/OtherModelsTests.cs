@@ -83,6 +83,17 @@ public sealed class OtherModelsTests
     }
 
     [Fact]
+    public void AFixedSizeModelWithoutMetadata_IsNotHeldToHspansAttentionBudget()
+    {
+        using var image = Image(150, 90);
+        var model = TestOnnxModels.OtherModel(2, fixedSide: 64); // no architecture, no scale
+        using var resolver = new SuperResolver(new SuperResolutionOptions { ModelBytes = model });
+        Assert.Equal(64, resolver.TileSize);
+        using var output = resolver.Upscale(image);
+        Assert.Equal(Nearest(image, 2), TestImages.Rgba(output));
+    }
+
+    [Fact]
     public void SizeMultiples_ArePaddedAndCroppedBack()
     {
         using var image = Image(21, 13);

@@ -59,6 +59,7 @@ public sealed class ProgressAndCancellationTests
         string path = Path.Combine(TestImages.Set5Folder, "bird.png");
         var recorder = new Recorder();
         using var output = resolver.Upscale(path, recorder);
+        Assert.NotEmpty(recorder.Reports);
         Assert.All(recorder.Reports, r => Assert.Equal(path, r.ImageName));
     }
 }

@@ -51,7 +51,7 @@ public sealed class EvalCommandTests : IDisposable
     {
         Assert.True(EvalCommand.TryParse(["--model", "m.onnx", "--self-ensemble", "--scale", "4", "--data", Set5, "--json", "out.json"], out var options, out _));
         Assert.Equal(new EvalCommand.Options(Set5, 4, "m.onnx", true, "out.json"), options);
-        Assert.Equal(Tiling.Default, options.Tiling);
+        Assert.Null(options.Tiling); // the model decides, as in SuperResolve
 
         Assert.True(EvalCommand.TryParse(["--model", "m.onnx", "--scale", "2", "--data", Set5, "--tile", "48", "--overlap", "8"], out options, out _));
         Assert.Equal(new Tiling(48, 8), options.Tiling);
