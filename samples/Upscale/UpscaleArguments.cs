@@ -53,6 +53,13 @@ internal sealed class UpscaleArguments
         }
         if (positional.Count != 2)
             throw new ArgumentException($"Expected IN and OUT, got {positional.Count} path(s).");
+        if (values.ContainsKey("tile") || values.ContainsKey("overlap"))
+        {
+            int tile = values.ContainsKey("tile") ? Int(values, "tile", 8, 4096) : 40;
+            int overlap = values.ContainsKey("overlap") ? Int(values, "overlap", 0, 2048) : new SuperResolutionOptions().TileOverlap;
+            if (2 * overlap >= tile)
+                throw new ArgumentException($"--overlap {overlap} must be less than half the tile ({tile}); use a larger --tile or a smaller --overlap.");
+        }
 
         string provider = values.GetValueOrDefault("provider", "auto");
         if (provider is not ("auto" or "cuda" or "cpu"))
@@ -172,6 +179,13 @@ internal sealed class UpscaleArguments
         {
             if (Directory.Exists(OutputPath))
                 throw new ArgumentException($"OUT '{OutputPath}' is a folder; for a single image give the output file's name.");
+            if (ComparePath is not null)
+            {
+                if (!ImageFiles.WritableExtensions.Contains(Path.GetExtension(ComparePath).ToLowerInvariant()))
+                    throw new ArgumentException($"--compare '{ComparePath}': cannot write that format (use {string.Join(", ", ImageFiles.WritableExtensions)}).");
+                if (SamePath(ComparePath, InputPath) || SamePath(ComparePath, OutputPath))
+                    throw new ArgumentException($"--compare '{ComparePath}' is IN or OUT; give the comparison picture a file of its own.");
+            }
             string extension = Path.GetExtension(OutputPath).ToLowerInvariant();
             if (!ImageFiles.WritableExtensions.Contains(extension))
                 throw new ArgumentException(extension.Length == 0
@@ -207,11 +221,13 @@ internal sealed class UpscaleArguments
         return jobs;
     }
 
+    private static bool SamePath(string a, string b) => string.Equals(Path.GetFullPath(a), Path.GetFullPath(b),
+        OperatingSystem.IsWindows() || OperatingSystem.IsMacOS() ? StringComparison.OrdinalIgnoreCase : StringComparison.Ordinal);
+
     /// <summary>An output that is its own input would replace the original: only with --in-place.</summary>
     private List<(string Input, string Output)> RefuseInPlace(List<(string Input, string Output)> jobs)
     {
-        var comparison = OperatingSystem.IsWindows() || OperatingSystem.IsMacOS() ? StringComparison.OrdinalIgnoreCase : StringComparison.Ordinal;
-        var same = jobs.FirstOrDefault(j => string.Equals(Path.GetFullPath(j.Input), Path.GetFullPath(j.Output), comparison));
+        var same = jobs.FirstOrDefault(j => SamePath(j.Input, j.Output));
         if (same.Input is not null && !InPlace)
             throw new ArgumentException($"'{same.Output}' is also an input: it would be replaced by its upscaled version. Give another OUT, or add --in-place.");
         return jobs;

@@ -16,6 +16,7 @@ public static class EvalModels
     {
         if (model == "default" || model.EndsWith(".onnx", StringComparison.OrdinalIgnoreCase))
         {
+            if (Directory.Exists(model)) throw new FileNotFoundException($"Model '{model}' is a folder, not an .onnx file.", model);
             if (model != "default" && !File.Exists(model)) throw new FileNotFoundException($"Model '{model}' does not exist.", model);
             return new OnnxModelUpscaler(model, scale, tiling, selfEnsemble);
         }

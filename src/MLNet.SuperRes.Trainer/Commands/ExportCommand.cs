@@ -37,6 +37,8 @@ public static class ExportCommand
     {
         var cl = new CommandLine(args, "verify");
         var options = new Options(cl.Required("checkpoint"), cl.Required("output"), cl.Int("topk", min: 1), cl.Double("res-scale"), cl.Has("verify"));
+        if (Path.GetFullPath(options.Output) == Path.GetFullPath(options.Checkpoint))
+            throw new UsageException($"--output '{options.Output}' is the checkpoint itself; it would be replaced by the ONNX model. Give another file.");
         cl.RejectUnknown();
         return options;
     }

@@ -29,13 +29,22 @@ public static class TrainCommand
     {
         var (options, resume) = Parse(arguments);
         var console = new LiveLine();
+        // Ctrl+C ends the run at the next iteration with a checkpoint; a second one exits at once.
+        using var stop = new CancellationTokenSource();
+        ConsoleCancelEventHandler onCancel = (_, e) =>
+        {
+            e.Cancel = !stop.IsCancellationRequested;
+            stop.Cancel();
+        };
+        Console.CancelKeyPress += onCancel;
         TrainingResult result;
         try
         {
-            result = new HspanTrainer(options, console.Log, console.Status).Run(resume);
+            result = new HspanTrainer(options, console.Log, console.Status).Run(resume, stop: stop.Token);
         }
         finally
         {
+            Console.CancelKeyPress -= onCancel;
             console.Finish();
         }
         Console.WriteLine(result.Finished
@@ -83,6 +92,10 @@ public static class TrainCommand
                 InitCheckpoint = cl.String("init"),
             });
             if (options.DataFolders.Length == 0) throw new UsageException("--data is required.");
+            if (File.Exists(options.OutDir))
+                throw new UsageException($"--out '{options.OutDir}' is a file; give a folder for the run.");
+            if (new CheckpointDirectory(options.OutDir).ReadLatestState() is { } existing)
+                throw new UsageException($"--out '{options.OutDir}' already holds a run (at iteration {existing.Iteration}); continue it with --resume {options.OutDir}, or give another --out.");
         }
         cl.RejectUnknown();
         try { options.Validate(); }

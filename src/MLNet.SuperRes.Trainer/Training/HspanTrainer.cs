@@ -39,7 +39,8 @@ public sealed class HspanTrainer
     }
 
     /// <summary>Trains from scratch (or from --init), or resumes when <paramref name="resume"/> is set and the folder holds a checkpoint.</summary>
-    public TrainingResult Run(bool resume, TrainingSet? preloaded = null)
+    /// <param name="stop">When set, the run saves a checkpoint at the next iteration and returns unfinished.</param>
+    public TrainingResult Run(bool resume, TrainingSet? preloaded = null, CancellationToken stop = default)
     {
         var device = TorchDevice.Resolve(options.Device);
         var checkpoints = new CheckpointDirectory(options.OutDir);
@@ -91,6 +92,16 @@ public sealed class HspanTrainer
 
         while (iteration < options.Iterations)
         {
+            if (stop.IsCancellationRequested)
+            {
+                if (iteration > lastSaved || !savedOnce)
+                {
+                    checkpoints.Save(CheckpointDirectory.Latest, model, optimizer, Snapshot());
+                    TrainingReport.Write(options.OutDir, history.Read());
+                }
+                log($"Stopped at iteration {iteration}; checkpoint saved, resume with --resume {options.OutDir}.");
+                return new TrainingResult(iteration, lastLoss, bestPsnr, bestIteration, false, losses);
+            }
             var batch = prefetch.Next();
             iteration = batch.Iteration;
             double learningRate = options.LearningRateAt(iteration);

@@ -28,4 +28,18 @@ public sealed class TrainCommandTests : IDisposable
         Assert.Contains(message, e.Message);
         Assert.Equal(2, TrainCommand.Run(Args(option, value)));
     }
+
+    [Fact]
+    public void AnOutFolderHoldingARunOrAFileIsRefused()
+    {
+        string file = Path.Combine(dir, "run");
+        File.WriteAllText(file, "x");
+        Assert.Contains("is a file", Assert.Throws<UsageException>(() => TrainCommand.Parse(Args())).Message);
+        File.Delete(file);
+
+        var options = TrainCommand.Parse(Args("--iterations", "2", "--n-resgroups", "1", "--n-resblocks", "1", "--n-feats", "8", "--topk", "8", "--patch-size", "8", "--batch-size", "2", "--val-every", "2")).Options;
+        new MLNet.SuperRes.Trainer.Training.HspanTrainer(options, _ => { }).Run(resume: false);
+        var e = Assert.Throws<UsageException>(() => TrainCommand.Parse(Args()));
+        Assert.Contains("already holds a run (at iteration 2); continue it with --resume", e.Message);
+    }
 }

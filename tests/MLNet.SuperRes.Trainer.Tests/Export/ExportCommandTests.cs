@@ -25,6 +25,18 @@ public class ExportCommandTests : IDisposable
         ModelProto.Parser.ParseFrom(File.ReadAllBytes(onnxPath)).MetadataProps.ToDictionary(p => p.Key, p => p.Value);
 
     [Fact]
+    public void AnOutputThatIsTheCheckpointIsRefused()
+    {
+        string checkpoint = Path.Combine(dir, "model.safetensors");
+        File.Copy(Reference.PathOf("x2_small.weights.safetensors"), checkpoint);
+        byte[] before = File.ReadAllBytes(checkpoint);
+        var (code, _, error) = Run("--checkpoint", checkpoint, "--output", checkpoint);
+        Assert.Equal(2, code);
+        Assert.Contains("is the checkpoint itself", error);
+        Assert.Equal(before, File.ReadAllBytes(checkpoint));
+    }
+
+    [Fact]
     public void OfficialPtExportsAndVerifies()
     {
         var onnx = Path.Combine(dir, "sub", "x2.onnx");

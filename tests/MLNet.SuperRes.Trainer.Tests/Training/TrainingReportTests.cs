@@ -51,6 +51,21 @@ public sealed class TrainingReportTests : IDisposable
     }
 
     [Fact]
+    public void AStopRequestSavesACheckpointAndTheRunResumesFromIt()
+    {
+        using var stop = new CancellationTokenSource();
+        int seen = 0;
+        var stopped = new HspanTrainer(Run(100) with { ValEvery = 1000 }, _ => { }, _ => { if (++seen == 4) stop.Cancel(); })
+            .Run(resume: false, set.Value, stop.Token);
+        Assert.False(stopped.Finished);
+        Assert.Equal(4, stopped.Iteration);
+        Assert.Equal(4, new CheckpointDirectory(dir).ReadLatestState()!.Iteration);
+        var resumed = new HspanTrainer(Run(6) with { ValEvery = 1000 }, _ => { }).Run(resume: true, set.Value);
+        Assert.True(resumed.Finished);
+        Assert.Equal(2, resumed.Losses.Count);
+    }
+
+    [Fact]
     public void AReportIsDrawnFromNothingOrOnePoint()
     {
         TrainingReport.Write(dir, []);
