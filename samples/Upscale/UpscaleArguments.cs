@@ -53,9 +53,9 @@ internal sealed class UpscaleArguments
         }
         if (positional.Count != 2)
             throw new ArgumentException($"Expected IN and OUT, got {positional.Count} path(s).");
-        if (values.ContainsKey("tile") || values.ContainsKey("overlap"))
+        if (values.ContainsKey("tile")) // without --tile the model picks the tile, and the library checks the overlap against it
         {
-            int tile = values.ContainsKey("tile") ? Int(values, "tile", 8, 4096) : 40;
+            int tile = Int(values, "tile", 8, 4096);
             int overlap = values.ContainsKey("overlap") ? Int(values, "overlap", 0, 2048) : new SuperResolutionOptions().TileOverlap;
             if (2 * overlap >= tile)
                 throw new ArgumentException($"--overlap {overlap} must be less than half the tile ({tile}); use a larger --tile or a smaller --overlap.");
