@@ -29,7 +29,7 @@ public sealed record HspanConfig
         Require(Scale is 2 or 3 or 4 or 8, "scale", Scale, "2, 3, 4 or 8");
         Require(NColors >= 1, "n_colors", NColors, "at least 1");
         Require(RgbRange > 0, "rgb_range", RgbRange, "positive");
-        Require(double.IsFinite(ResScale), "res_scale", ResScale, "finite");
+        Require(double.IsFinite(ResScale) && ResScale > 0, "res_scale", ResScale, "a positive number");
     }
 
     private static void Require(bool ok, string name, object value, string expected)

@@ -100,6 +100,9 @@ public static class TrainCommand
         cl.RejectUnknown();
         try { options.Validate(); }
         catch (Exception e) when (e is ArgumentException or DirectoryNotFoundException) { throw new UsageException(e.Message); }
+        // The run folder is made now, so a place that cannot take it fails before the data is loaded.
+        try { Directory.CreateDirectory(options.OutDir); }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException) { throw new UsageException($"--out '{options.OutDir}' cannot be created: {e.Message}"); }
         return (options, resumeDir is not null);
     }
 

@@ -43,6 +43,7 @@ public sealed record TrainOptions
         if (!(LearningRate > 0) || double.IsInfinity(LearningRate)) throw new ArgumentException($"--lr {LearningRate} must be a positive number.");
         if (!(DecayGamma > 0 && DecayGamma <= 1)) throw new ArgumentException($"--decay-gamma {DecayGamma} must be in (0, 1].");
         if (DecaySteps.Any(step => step < 1)) throw new ArgumentException($"--decay-steps {string.Join(",", DecaySteps)}: every step must be at least 1.");
+        if (DecaySteps.Zip(DecaySteps.Skip(1)).Any(p => p.Second <= p.First)) throw new ArgumentException($"--decay-steps {string.Join(",", DecaySteps)}: the steps must increase.");
         if (LogEvery < 1) throw new ArgumentException($"--log-every {LogEvery} must be at least 1.");
         if (ValEvery < 1) throw new ArgumentException($"--val-every {ValEvery} must be at least 1.");
         if (ValTile < MinValTile) throw new ArgumentException($"--val-tile {ValTile} must be at least {MinValTile}.");

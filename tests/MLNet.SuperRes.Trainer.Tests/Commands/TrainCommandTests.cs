@@ -22,6 +22,8 @@ public sealed class TrainCommandTests : IDisposable
     [InlineData("--decay-gamma", "3", "--decay-gamma 3 must be in (0, 1]")]
     [InlineData("--device", "tpu", "Unknown --device 'tpu'")]
     [InlineData("--val", "/no/such/folder", "Validation folder '/no/such/folder' does not exist")]
+    [InlineData("--decay-steps", "5,2", "--decay-steps 5,2: the steps must increase")]
+    [InlineData("--res-scale", "-5", "res_scale")]
     public void OutOfRangeOptionsAreUsageErrorsBeforeAnyWork(string option, string value, string message)
     {
         var e = Assert.Throws<UsageException>(() => TrainCommand.Parse(Args(option, value)));
@@ -41,5 +43,12 @@ public sealed class TrainCommandTests : IDisposable
         new MLNet.SuperRes.Trainer.Training.HspanTrainer(options, _ => { }).Run(resume: false);
         var e = Assert.Throws<UsageException>(() => TrainCommand.Parse(Args()));
         Assert.Contains("already holds a run (at iteration 2); continue it with --resume", e.Message);
+    }
+
+    [Fact]
+    public void AnOutThatCannotBeCreatedIsAUsageErrorBeforeAnyWork()
+    {
+        string[] args = ["--data", Path.Combine(SharedData.Data, "Set5"), "--scale", "2", "--out", "/proc/hspan-run"];
+        Assert.Contains("--out '/proc/hspan-run' cannot be created", Assert.Throws<UsageException>(() => TrainCommand.Parse(args)).Message);
     }
 }
