@@ -105,7 +105,7 @@ using (resolver)
     {
         int before = jobs.Count;
         // With --in-place an output that is its own input exists from the start: it is still to do.
-        jobs = jobs.Where(j => !File.Exists(j.Output) || (arguments.InPlace && Path.GetFullPath(j.Output) == Path.GetFullPath(j.Input))).ToList();
+        jobs = jobs.Where(j => !File.Exists(j.Output) || (arguments.InPlace && UpscaleArguments.SamePath(j.Output, j.Input))).ToList();
         if (jobs.Count < before)
             Console.WriteLine($"Skipped {before - jobs.Count} image(s) whose output exists (--overwrite redoes them).");
     }

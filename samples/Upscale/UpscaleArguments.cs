@@ -221,7 +221,8 @@ internal sealed class UpscaleArguments
         return jobs;
     }
 
-    private static bool SamePath(string a, string b) => string.Equals(Path.GetFullPath(a), Path.GetFullPath(b),
+    /// <summary>Whether two paths name one file (case-insensitively where the file system usually is).</summary>
+    public static bool SamePath(string a, string b) => string.Equals(Path.GetFullPath(a), Path.GetFullPath(b),
         OperatingSystem.IsWindows() || OperatingSystem.IsMacOS() ? StringComparison.OrdinalIgnoreCase : StringComparison.Ordinal);
 
     /// <summary>An output that is its own input would replace the original: only with --in-place.</summary>

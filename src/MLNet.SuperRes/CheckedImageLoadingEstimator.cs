@@ -53,16 +53,8 @@ public sealed class CheckedImageLoadingEstimator : IEstimator<ITransformer>
     }
 
     /// <summary>The input shape with the output image column added.</summary>
-    public SchemaShape GetOutputSchema(SchemaShape inputSchema)
-    {
-        ArgumentNullException.ThrowIfNull(inputSchema);
-        if (inputSchema.Where(c => c.Name == _inputColumnName).Cast<SchemaShape.Column?>().LastOrDefault() is not SchemaShape.Column column)
-            throw new ArgumentOutOfRangeException(nameof(inputSchema), $"Could not find input column '{_inputColumnName}'");
-        if (column.Kind != SchemaShape.Column.VectorKind.Scalar || column.ItemType is not TextDataViewType)
-            throw new ArgumentOutOfRangeException(nameof(inputSchema), $"Schema mismatch for input column '{_inputColumnName}': expected String, got {column.ItemType}");
-        var output = ImageTypes.ShapeColumn(_outputColumnName);
-        return new SchemaShape(inputSchema.Where(c => c.Name != output.Name).Append(output));
-    }
+    public SchemaShape GetOutputSchema(SchemaShape inputSchema) =>
+        ImageTypes.WithImageColumn(inputSchema, _inputColumnName, _outputColumnName, type => type is TextDataViewType, "String");
 
     /// <summary>The stage's settings as the saved model stores them.</summary>
     internal sealed record Settings(string? ImageFolder, long MaxPixels)

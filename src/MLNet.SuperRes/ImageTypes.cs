@@ -34,6 +34,30 @@ internal static class ImageTypes
         return estimator.GetOutputSchema(new SchemaShape([])).Single(c => c.Name == name);
     }
 
+    /// <summary>
+    /// The output shape of a stage that reads the scalar column <paramref name="inputName"/> (refused, worded as
+    /// ML.NET words it, unless <paramref name="accepts"/> its item type) and adds the image column <paramref name="outputName"/>.
+    /// </summary>
+    public static SchemaShape WithImageColumn(SchemaShape inputSchema, string inputName, string outputName,
+        Func<DataViewType, bool> accepts, string expected)
+    {
+        ArgumentNullException.ThrowIfNull(inputSchema);
+        if (inputSchema.Where(c => c.Name == inputName).Cast<SchemaShape.Column?>().LastOrDefault() is not SchemaShape.Column column)
+            throw new ArgumentOutOfRangeException(nameof(inputSchema), $"Could not find input column '{inputName}'");
+        if (column.Kind != SchemaShape.Column.VectorKind.Scalar || !accepts(column.ItemType))
+            throw new ArgumentOutOfRangeException(nameof(inputSchema),
+                $"Schema mismatch for input column '{inputName}': expected {expected}, got {Describe(column)}");
+        var output = ShapeColumn(outputName);
+        return new SchemaShape(inputSchema.Where(c => c.Name != output.Name).Append(output));
+    }
+
+    private static string Describe(SchemaShape.Column column) => column.Kind switch
+    {
+        SchemaShape.Column.VectorKind.Vector => $"Vector<{column.ItemType}>",
+        SchemaShape.Column.VectorKind.VariableVector => $"VarVector<{column.ItemType}>",
+        _ => column.ItemType.ToString() ?? "",
+    };
+
     private static ImageDataViewType Register()
     {
         var type = new ImageDataViewType();

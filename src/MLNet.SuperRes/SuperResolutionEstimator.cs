@@ -44,24 +44,7 @@ public sealed class SuperResolutionEstimator : IEstimator<SuperResolutionTransfo
     }
 
     /// <summary>The input shape with the output image column added; the same checks as the transformer.</summary>
-    public SchemaShape GetOutputSchema(SchemaShape inputSchema)
-    {
-        ArgumentNullException.ThrowIfNull(inputSchema);
-        string inputName = _options.InputColumnName!;
-        if (inputSchema.Where(c => c.Name == inputName).Cast<SchemaShape.Column?>().LastOrDefault() is not SchemaShape.Column column)
-            throw new ArgumentOutOfRangeException(nameof(inputSchema), $"Could not find input column '{inputName}'");
-        if (column.Kind != SchemaShape.Column.VectorKind.Scalar || column.ItemType is not Microsoft.ML.Transforms.Image.ImageDataViewType)
-            throw new ArgumentOutOfRangeException(nameof(inputSchema),
-                $"Schema mismatch for input column '{inputName}': expected Image, got {Describe(column)}");
-
-        var output = ImageTypes.ShapeColumn(_options.OutputColumnName!);
-        return new SchemaShape(inputSchema.Where(c => c.Name != output.Name).Append(output));
-    }
-
-    private static string Describe(SchemaShape.Column column) => column.Kind switch
-    {
-        SchemaShape.Column.VectorKind.Vector => $"Vector<{column.ItemType}>",
-        SchemaShape.Column.VectorKind.VariableVector => $"VarVector<{column.ItemType}>",
-        _ => column.ItemType.ToString() ?? "",
-    };
+    public SchemaShape GetOutputSchema(SchemaShape inputSchema) =>
+        ImageTypes.WithImageColumn(inputSchema, _options.InputColumnName!, _options.OutputColumnName!,
+            type => type is Microsoft.ML.Transforms.Image.ImageDataViewType, "Image");
 }

@@ -67,7 +67,7 @@ public sealed class SuperResolutionOptions
     /// default) derives it from <see cref="AttentionMemoryBudgetBytes"/> for HSPAN models, uses the input size of a
     /// model with a fixed one, and <see cref="DefaultTileSizeOfOtherModels"/> for models that declare another
     /// <c>architecture</c>. Images no larger than a tile run whole. For an HSPAN model an explicit tile must also fit that budget: a larger one is refused with the
-    /// largest that fits (raise the budget with <see cref="AttentionBytes"/> to use it).
+    /// largest that fits (raise the budget with <see cref="AttentionBytes(int)"/> to use it).
     /// </summary>
     public int TileSize = 0;
 
@@ -89,10 +89,15 @@ public sealed class SuperResolutionOptions
     public const int DefaultTileSizeOfOtherModels = 128;
 
     /// <summary>The bytes of HSPAN attention scores one square tile of <paramref name="tileSize"/> input pixels holds: 4·side⁴.</summary>
-    public static long AttentionBytes(int tileSize)
+    public static long AttentionBytes(int tileSize) => AttentionBytes(tileSize, tileSize);
+
+    /// <summary>The same for a tile of <paramref name="width"/> × <paramref name="height"/>: 4·(w·h)².</summary>
+    internal static long AttentionBytes(int width, int height)
     {
-        ArgumentOutOfRangeException.ThrowIfLessThan(tileSize, 1);
-        double bytes = 4.0 * tileSize * tileSize * (double)tileSize * tileSize;
+        ArgumentOutOfRangeException.ThrowIfLessThan(width, 1);
+        ArgumentOutOfRangeException.ThrowIfLessThan(height, 1);
+        double positions = (double)width * height;
+        double bytes = 4.0 * positions * positions;
         return bytes >= long.MaxValue ? long.MaxValue : (long)bytes;
     }
 

@@ -216,7 +216,7 @@ public sealed class SuperResolver : IDisposable
     /// </summary>
     private static void CheckAttentionFits(int tileWidth, int tileHeight, long budget)
     {
-        double needed = 4.0 * ((double)tileWidth * tileHeight) * ((double)tileWidth * tileHeight);
+        double needed = SuperResolutionOptions.AttentionBytes(tileWidth, tileHeight);
         if (needed <= budget)
             return;
         int largest = EffectiveTileSize(new SuperResolutionOptions { AttentionMemoryBudgetBytes = budget });

@@ -39,12 +39,9 @@ internal sealed record ModelInterface(
             text => int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out int n) && n >= 1 ? n : null, "a positive integer") ?? 1;
         float range = OptionOrMetadata(options.InputRange, metadata, OnnxContract.InputRange, model,
             text => text switch { "0-1" => 1f, "0-255" => 255f, _ => (float?)null }, "0-1 or 0-255") ?? 1f;
-        if (range is not (1f or 255f))
-            throw new ArgumentOutOfRangeException(nameof(options), range, $"{nameof(SuperResolutionOptions.InputRange)} must be 1 or 255.");
         static bool? ParseOrder(string text) => text.ToUpperInvariant() switch { "RGB" => false, "BGR" => true, _ => null };
-        bool? bgrOption = options.InputColorOrder is null ? null
-            : ParseOrder(options.InputColorOrder) ?? throw new ArgumentOutOfRangeException(nameof(options), options.InputColorOrder,
-                $"{nameof(SuperResolutionOptions.InputColorOrder)} must be RGB or BGR.");
+        // The option values themselves were checked by SuperResolver.Validate before any session opens.
+        bool? bgrOption = options.InputColorOrder is null ? null : ParseOrder(options.InputColorOrder);
         bool bgr = OptionOrMetadata(bgrOption, metadata, OnnxContract.InputColorOrder, model, ParseOrder, "RGB or BGR") ?? false;
         bool isHspan = !metadata.TryGetValue(OnnxContract.Architecture, out string? architecture) || architecture == OnnxContract.ArchitectureValue;
         return new ModelInterface(inputName, outputName, fixedHeight, fixedWidth, multiple, range, bgr, isHspan);

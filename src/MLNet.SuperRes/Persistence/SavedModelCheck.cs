@@ -115,9 +115,10 @@ internal static class SavedModelCheck
             throw new InvalidDataException($"The saved model '{name}' is damaged: the settings of stage {position} cannot be read ({e.Message}).", e);
         }
 
+        bool isLoader = settings.StartsWith(CheckedImageLoadingEstimator.Settings.FormatLine, StringComparison.Ordinal);
         try
         {
-            if (settings.StartsWith(CheckedImageLoadingEstimator.Settings.FormatLine, StringComparison.Ordinal))
+            if (isLoader)
             {
                 CheckedImageLoadingEstimator.Settings.Parse(settings);
                 return;
@@ -129,7 +130,7 @@ internal static class SavedModelCheck
         catch (Exception e) when (e is InvalidOperationException or InvalidDataException or FormatException or ArgumentException
                                       && e.InnerException is not (DllNotFoundException or TypeInitializationException))
         {
-            string kind = settings.StartsWith(CheckedImageLoadingEstimator.Settings.FormatLine, StringComparison.Ordinal) ? "LoadImagesChecked" : "SuperResolve";
+            string kind = isLoader ? "LoadImagesChecked" : "SuperResolve";
             throw new InvalidDataException($"The saved model '{name}' is damaged: its {kind} stage (stage {position} of the pipeline): {e.Message}", e);
         }
     }
