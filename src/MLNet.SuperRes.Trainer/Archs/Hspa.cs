@@ -17,6 +17,12 @@ public sealed class Hspa : nn.Module<Tensor, Tensor>
     public int TopK { get; }
     public double ResScale { get; }
 
+    /// <summary>
+    /// When set, hears each forward pass's raw scores and the attention weights soft thresholding made of them
+    /// (both [N, H*W, H*W], query positions by key positions, in raster order); they are freed after the call.
+    /// </summary>
+    public Action<Tensor, Tensor>? AttentionObserver { get; set; }
+
     public Hspa(int channels, int reduction, double resScale, int topk) : base(nameof(Hspa))
     {
         conv_match1 = ConvPReLU(channels, channels / reduction);
@@ -42,6 +48,7 @@ public sealed class Hspa : nn.Module<Tensor, Tensor>
         var keys = embed2.reshape(n, c, h * w);
         var rawScores = matmul(queries, keys);
         var scores = SoftThresholding.Apply(rawScores, TopK);
+        AttentionObserver?.Invoke(rawScores, scores);
         rawScores.Dispose(); // [N, HW, HW] and not needed by backward: free it now, not at the end of the step
 
         var values = assembly.reshape(n, -1, h * w).permute(0, 2, 1);

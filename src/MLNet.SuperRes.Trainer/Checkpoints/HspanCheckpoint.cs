@@ -67,12 +67,14 @@ public static partial class HspanCheckpoint
     /// rgb_range) comes from the tensors; topk and res_scale come from the arguments when given,
     /// else from our checkpoint's metadata, else the paper's defaults (128, 0.1).
     /// </summary>
-    public static Hspan Load(string path, int? topk = null, double? resScale = null)
+    public static Hspan Load(string path, int? topk = null, double? resScale = null) => Load(Read(path), topk, resScale);
+
+    /// <summary>Builds the model a state_dict already read describes, as <see cref="Load(string, int?, double?)"/> does.</summary>
+    public static Hspan Load(StateDictFile file, int? topk = null, double? resScale = null)
     {
-        var file = Read(path);
         var config = ConfigFor(file, topk, resScale);
         var model = new Hspan(config);
-        LoadStateDict(model, file.Tensors, path);
+        LoadStateDict(model, file.Tensors, file.Path);
         return model;
     }
 

@@ -15,10 +15,13 @@ namespace MLNet.SuperRes.Trainer.Checkpoints;
 /// </summary>
 public static class OnnxWeights
 {
-    public static StateDictFile Read(string path)
+    public static StateDictFile Read(string path) => Read(File.ReadAllBytes(path), path);
+
+    /// <summary>Reads the weights out of a model held in memory; <paramref name="path"/> names it in messages.</summary>
+    public static StateDictFile Read(byte[] bytes, string path)
     {
         ModelProto model;
-        try { model = ModelProto.Parser.ParseFrom(File.ReadAllBytes(path)); }
+        try { model = ModelProto.Parser.ParseFrom(bytes); }
         catch (InvalidProtocolBufferException e) { throw new InvalidDataException($"'{path}' is not a readable ONNX model: {e.Message}", e); }
 
         var metadata = model.MetadataProps.ToDictionary(p => p.Key, p => p.Value);

@@ -111,15 +111,10 @@ public static class EvalCommand
         string model = cl.Required("model");
         bool selfEnsemble = cl.Has("self-ensemble");
         string? json = cl.String("json");
-        int? tile = cl.Int("tile", min: 8), overlap = cl.Int("overlap", min: 0);
-        Tiling? tiling = tile is null && overlap is null ? null : new Tiling(tile ?? Tiling.Default.Tile, overlap ?? Tiling.Default.Overlap);
+        var tiling = ReadTiling(cl);
         int? topk = cl.Int("topk", min: 1);
         double? resScale = cl.Double("res-scale");
         cl.RejectUnknown();
-        if (tiling?.Tile > MaxTile)
-            throw new UsageException($"--tile {tiling.Tile}: one tile would hold {SuperResolutionOptions.AttentionBytes(tiling.Tile) / (1L << 30)} GiB of attention scores; at most {MaxTile}.");
-        if (tiling is not null && 2 * tiling.Overlap >= tiling.Tile)
-            throw new UsageException($"--overlap {tiling.Overlap} must be less than half the tile ({tiling.Tile}).");
         if (!Directory.Exists(data))
             throw new UsageException($"--data folder '{data}' does not exist.");
         if (selfEnsemble && model == "bicubic")
@@ -128,5 +123,18 @@ public static class EvalCommand
         if ((topk is not null || resScale is not null) && !isCheckpoint)
             throw new UsageException($"--topk and --res-scale apply to checkpoints; '{model}' has them built in.");
         return new Options(data, scale, model, selfEnsemble, json) { Tiling = tiling, TopK = topk, ResScale = resScale };
+    }
+
+    /// <summary>The tiling --tile and --overlap give (8 to <see cref="MaxTile"/>, overlap under half the tile); null when neither is.</summary>
+    internal static Tiling? ReadTiling(CommandLine cl)
+    {
+        int? tile = cl.Int("tile", min: 8), overlap = cl.Int("overlap", min: 0);
+        if (tile is null && overlap is null) return null;
+        var tiling = new Tiling(tile ?? Tiling.Default.Tile, overlap ?? Tiling.Default.Overlap);
+        if (tiling.Tile > MaxTile)
+            throw new UsageException($"--tile {tiling.Tile}: one tile would hold {SuperResolutionOptions.AttentionBytes(tiling.Tile) / (1L << 30)} GiB of attention scores; at most {MaxTile}.");
+        if (2 * tiling.Overlap >= tiling.Tile)
+            throw new UsageException($"--overlap {tiling.Overlap} must be less than half the tile ({tiling.Tile}).");
+        return tiling;
     }
 }

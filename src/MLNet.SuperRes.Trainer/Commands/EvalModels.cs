@@ -1,4 +1,6 @@
+using MLNet.SuperRes.Engine;
 using MLNet.SuperRes.Evaluation;
+using MLNet.SuperRes.Trainer.Archs;
 using MLNet.SuperRes.Trainer.Checkpoints;
 using MLNet.SuperRes.Trainer.Inference;
 using MLNet.SuperRes.Trainer.Training;
@@ -20,12 +22,23 @@ public static class EvalModels
             if (model != "default" && !File.Exists(model)) throw new FileNotFoundException($"Model '{model}' does not exist.", model);
             return new OnnxModelUpscaler(model, scale, tiling, selfEnsemble);
         }
+        return new CheckpointUpscaler(LoadNetwork(model, scale, topk, resScale), CPU, tiling ?? Tiling.Default, selfEnsemble);
+    }
+
+    /// <summary>
+    /// The TorchSharp network <paramref name="model"/> names: a checkpoint or training folder, an .onnx model
+    /// written by export, or "default", the embedded default model for <paramref name="scale"/> (both read back
+    /// by <see cref="OnnxWeights"/>).
+    /// </summary>
+    public static Hspan LoadNetwork(string model, int scale, int? topk = null, double? resScale = null)
+    {
+        if (model == "default")
+            return HspanCheckpoint.Load(OnnxWeights.Read(DefaultModels.Read(scale), $"the default x{scale} model"), topk, resScale);
         var path = Directory.Exists(model)
             ? new CheckpointDirectory(model).ModelPath(CheckpointDirectory.Latest)
               ?? throw new FileNotFoundException($"Model folder '{model}' holds no training checkpoint (no complete '{CheckpointDirectory.Latest}' snapshot).", model)
             : model;
         if (!File.Exists(path)) throw new FileNotFoundException($"Model '{model}' does not exist.", model);
-        var network = HspanCheckpoint.Load(path, topk, resScale);
-        return new CheckpointUpscaler(network, CPU, tiling ?? Tiling.Default, selfEnsemble);
+        return HspanCheckpoint.Load(path, topk, resScale);
     }
 }

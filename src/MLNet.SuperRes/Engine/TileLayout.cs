@@ -79,6 +79,23 @@ internal sealed class TileLayout
     }
 
     /// <summary>
+    /// The tile that contributes most to input pixel <paramref name="position"/>: of the tiles covering it, the one
+    /// whose blend weight at the pixel's first output pixel is largest (the earlier on a tie).
+    /// </summary>
+    public int TileAt(int position)
+    {
+        if (position < 0 || position >= Length) throw new ArgumentOutOfRangeException(nameof(position), position, $"Outside the axis of {Length} pixels.");
+        int best = -1;
+        for (int i = 0; i < Starts.Length; i++)
+        {
+            int offset = position - Starts[i];
+            if (offset < 0 || offset >= TileLength) continue;
+            if (best < 0 || Weights[i][offset * Scale] > Weights[best][(position - Starts[best]) * Scale]) best = i;
+        }
+        return best;
+    }
+
+    /// <summary>
     /// Weight at a distance from the tile's edge, for a band of <paramref name="length"/> pixels shared with a
     /// neighbour: 0 over the outer quarter, rising linearly to 1 at the inner quarter; 1 where there is no
     /// neighbour. The neighbour's weight mirrors it, so the two add up to 1 across the band.

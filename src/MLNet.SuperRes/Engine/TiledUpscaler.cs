@@ -115,6 +115,26 @@ internal sealed class TiledUpscaler
         return output;
     }
 
+    /// <summary>
+    /// The tile <see cref="Upscale"/> runs for input pixel (<paramref name="x"/>, <paramref name="y"/>): its planar RGB
+    /// input exactly as read there, and where it lies (where tiles overlap, the one that weighs most at the pixel).
+    /// </summary>
+    public TileCut CutTile(ReadOnlySpan<byte> pixels, int width, int height, MLPixelFormat format, int x, int y)
+    {
+        if (x < 0 || x >= width || y < 0 || y >= height)
+            throw new ArgumentOutOfRangeException(nameof(x), $"Pixel ({x}, {y}) is outside the {width}x{height} image.");
+        var channels = ChannelOffsets.Of(format);
+        var source = new MirroredSource(width, height, PaddingFor(width), PaddingFor(height));
+        var rows = TileLayout.Create(source.PaddedHeight, TileSize, TileOverlap, Scale);
+        var columns = TileLayout.Create(source.PaddedWidth, TileSize, TileOverlap, Scale);
+        int row = rows.TileAt(y + source.PadTop), column = columns.TileAt(x + source.PadLeft);
+        int top = rows.Starts[row], left = columns.Starts[column];
+        var input = new float[3 * rows.TileLength * columns.TileLength];
+        ReadTile(pixels, source, channels, ContentAnalysis.Of(pixels, channels).HasAlpha, top, left, rows.TileLength, columns.TileLength, input);
+        return new TileCut(input, columns.TileLength, rows.TileLength, left - source.PadLeft, top - source.PadTop,
+            x + source.PadLeft - left, y + source.PadTop - top);
+    }
+
     /// <summary>Runs the network on one planar RGB tile, averaging the 8 transforms when self-ensembling.</summary>
     private void RunTile(Memory<float> input, int height, int width, Memory<float> output)
     {
@@ -301,6 +321,12 @@ internal readonly record struct MirroredSource(int Width, int Height, int PadLef
         return m < length ? m : period - 1 - m;
     }
 }
+
+/// <summary>
+/// One tile as the engine runs it: planar RGB input in [0, 1] (<see cref="Width"/> × <see cref="Height"/>), its top-left
+/// corner in image pixels (negative inside the mirrored margin), and where the pixel it was cut for lies in it.
+/// </summary>
+internal sealed record TileCut(float[] Input, int Width, int Height, int Left, int Top, int PixelColumn, int PixelRow);
 
 /// <summary>The part of the padded image's output that is the image's output: rows and columns, output pixels.</summary>
 internal readonly record struct OutputCrop(int Top, int Left, int Height, int Width);

@@ -24,6 +24,28 @@ public sealed class TileLayoutTests
         Assert.Equal(fewest, starts.Length);
     }
 
+    [Theory]
+    [InlineData(100, 40, 4)]
+    [InlineData(97, 40, 12)]
+    [InlineData(30, 64, 16)]
+    public void TileAt_IsACoveringTile_WeighingMostAtThePixel(int length, int tile, int overlap)
+    {
+        var layout = TileLayout.Create(length, tile, overlap, scale: 2);
+        for (int position = 0; position < length; position++)
+        {
+            int chosen = layout.TileAt(position);
+            int offset = position - layout.Starts[chosen];
+            Assert.InRange(offset, 0, layout.TileLength - 1);
+            for (int i = 0; i < layout.Starts.Length; i++)
+            {
+                int other = position - layout.Starts[i];
+                if (other >= 0 && other < layout.TileLength)
+                    Assert.True(layout.Weights[chosen][offset * 2] >= layout.Weights[i][other * 2], $"position {position}: tile {i} weighs more than tile {chosen}");
+            }
+        }
+        Assert.Throws<ArgumentOutOfRangeException>(() => layout.TileAt(length));
+    }
+
     [Fact]
     public void ShortAxis_IsOneTileOfItsOwnLength()
     {

@@ -1,0 +1,87 @@
+using System.Globalization;
+using MLNet.SuperRes.Engine;
+using MLNet.SuperRes.Evaluation;
+using MLNet.SuperRes.Trainer.Explain;
+using MLNet.SuperRes.Trainer.Inference;
+using static TorchSharp.torch;
+
+namespace MLNet.SuperRes.Trainer.Commands;
+
+/// <summary>
+/// The <c>explain</c> verb: shows what each HSPA block of a model attends to for one pixel of an image, on the
+/// tile SuperResolve would run that pixel in, beside softmax of the same scores (see <see cref="Explanation"/>).
+/// </summary>
+public static class ExplainCommand
+{
+    public const string Usage =
+        "usage: MLNet.SuperRes.Trainer explain --model MODEL --scale S --image FILE --pixel X,Y --out DIR [--tile N] [--overlap N]\n" +
+        "  --model MODEL  'default' (the embedded default model), an .onnx model written by export, or a checkpoint (.pt, .safetensors, training folder)\n" +
+        "  --scale S      the model's upscaling factor (for 'default', which embedded model)\n" +
+        "  --image FILE   the image (png, jpg, jpeg, webp, bmp, gif)\n" +
+        "  --pixel X,Y    the query pixel: column and row in the image, from 0\n" +
+        "  --out DIR      folder for attention-block{k}.png, support.png and explain.json (created when missing)\n" +
+        "  --tile N       tile side in LR pixels, as SuperResolve's TileSize (default: SuperResolve's, 40 for HSPAN; 8 to 128)\n" +
+        "  --overlap N    pixels shared by neighbouring tiles (default 4), less than half the tile";
+
+    public sealed record Options(string Model, int Scale, string Image, int X, int Y, string Out, Tiling Tiling);
+
+    public static int Run(string[] args) => Run(args, Console.Out, Console.Error);
+
+    public static int Run(string[] args, TextWriter output, TextWriter error) =>
+        Verb.Run("explain", Usage, args, a => Execute(Parse(a), output), output, error);
+
+    /// <summary>Parses the arguments; throws <see cref="UsageException"/> naming what is wrong.</summary>
+    public static Options Parse(string[] args)
+    {
+        var cl = new CommandLine(args);
+        string model = cl.Required("model");
+        int scale = cl.Int("scale", min: 2) ?? throw new UsageException("--scale is required.");
+        string image = cl.Required("image");
+        string pixel = cl.Required("pixel");
+        string output = cl.Required("out");
+        var tiling = EvalCommand.ReadTiling(cl) ?? Tiling.Default;
+        cl.RejectUnknown();
+
+        var parts = pixel.Split(',');
+        if (parts.Length != 2
+            || !int.TryParse(parts[0], NumberStyles.None, CultureInfo.InvariantCulture, out int x)
+            || !int.TryParse(parts[1], NumberStyles.None, CultureInfo.InvariantCulture, out int y))
+            throw new UsageException($"--pixel must be X,Y: two whole numbers from 0 (column, row), got '{pixel}'.");
+        if (File.Exists(output))
+            throw new UsageException($"--out '{output}' is a file; give a folder for the pictures and explain.json.");
+        return new Options(model, scale, image, x, y, output, tiling);
+    }
+
+    private static int Execute(Options options, TextWriter output)
+    {
+        using var image = ImageFiles.Load(options.Image);
+        if (options.X >= image.Width || options.Y >= image.Height)
+            throw new UsageException($"--pixel {options.X},{options.Y} is outside '{options.Image}', which is {image.Width}x{image.Height}: " +
+                                     $"X must be below {image.Width} and Y below {image.Height}.");
+
+        var network = EvalModels.LoadNetwork(options.Model, options.Scale);
+        if (network.Config.Scale != options.Scale)
+            throw new InvalidOperationException($"Model '{options.Model}' upscales by {network.Config.Scale}, but --scale is {options.Scale}.");
+        var engine = new TiledUpscaler(new TorchTileNetwork(network, CPU), options.Tiling.Tile, options.Tiling.Overlap, selfEnsemble: false);
+        var tile = engine.CutTile(image.Pixels, image.Width, image.Height, image.PixelFormat, options.X, options.Y);
+        var blocks = AttentionProbe.Run(network, tile);
+
+        try { Directory.CreateDirectory(options.Out); }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new IOException($"Cannot create the --out folder '{options.Out}': {e.Message}", e);
+        }
+        var explanation = new Explanation(options.Model, options.Scale, Path.GetFileName(options.Image), options.X, options.Y, tile, blocks);
+        var written = explanation.Write(options.Out);
+
+        output.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"Pixel ({options.X}, {options.Y}) of {Path.GetFileName(options.Image)}, in the {tile.Width}x{tile.Height} tile at ({tile.Left}, {tile.Top}) " +
+            $"({blocks[0].Positions} positions):"));
+        foreach (var block in blocks)
+            output.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"  block {block.Block}: the pixel attends to {block.QueryWeights.Count(w => w > 0)} positions (softmax: all {block.Positions}); " +
+                $"over the tile, support median {block.MedianSupport:0.#}, max {block.MaxSupport}, top 10 hold {block.WeightOnTop10:P0} (softmax {block.SoftmaxWeightOnTop10:P1})"));
+        output.WriteLine($"Wrote {written.Count} files to {options.Out}.");
+        return Verb.Success;
+    }
+}
