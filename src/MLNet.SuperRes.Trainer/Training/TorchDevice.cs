@@ -28,12 +28,17 @@ public static class TorchDevice
             case "cpu":
                 return CPU;
             case "cuda":
-                InitializeDeviceType(DeviceType.CUDA);
-                if (!cuda.is_available())
-                    throw new InvalidOperationException("--device cuda: no CUDA device is available to TorchSharp. Reference TorchSharp's CUDA package (e.g. TorchSharp-cuda-linux) or point --libtorch (or LD_LIBRARY_PATH) at a CUDA build of libtorch such as PyTorch's torch/lib.");
+                // Without a CUDA build of libtorch, TorchSharp throws with a message whose trace part is empty.
+                try { InitializeDeviceType(DeviceType.CUDA); }
+                catch (InvalidOperationException) { throw NoCuda("the libtorch this program loaded is not a CUDA build"); }
+                if (!cuda.is_available()) throw NoCuda("libtorch's CUDA build sees no GPU (driver or CUDA_VISIBLE_DEVICES)");
                 return CUDA;
             default:
                 throw new ArgumentException($"Unknown --device '{name}': expected cpu or cuda.");
         }
     }
+
+    private static InvalidOperationException NoCuda(string reason) => new(
+        $"--device cuda: no CUDA device is available to TorchSharp ({reason}). Reference TorchSharp's CUDA package " +
+        "(e.g. TorchSharp-cuda-linux) or point --libtorch (or LD_LIBRARY_PATH) at a CUDA build of libtorch such as PyTorch's torch/lib.");
 }
