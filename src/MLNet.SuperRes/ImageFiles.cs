@@ -63,7 +63,10 @@ public static class ImageFiles
     /// <param name="path">The file to write.</param>
     /// <param name="quality">JPEG and WebP quality, 1 to 100.</param>
     /// <exception cref="ArgumentException">The extension names no format this writes.</exception>
-    public static void Save(MLImage image, string path, int quality = 95)
+    public static void Save(MLImage image, string path, int quality = 95) => Save(image, path, quality, losslessWebp: false);
+
+    /// <summary>As <see cref="Save(MLImage, string, int)"/>; <paramref name="losslessWebp"/> writes WebP lossless.</summary>
+    internal static void Save(MLImage image, string path, int quality, bool losslessWebp)
     {
         ArgumentNullException.ThrowIfNull(image);
         ArgumentNullException.ThrowIfNull(path);
@@ -77,7 +80,10 @@ public static class ImageFiles
         if (bitmap.RowBytes != info.Width * 4 || bitmap.ByteCount != pixels.Length)
             throw new InvalidOperationException($"Could not lay out a {info.Width}x{info.Height} image for encoding.");
         unsafe { pixels.CopyTo(new Span<byte>((void*)bitmap.GetPixels(), pixels.Length)); }
-        using var data = bitmap.Encode(format, quality)
+        using var pixmap = bitmap.PeekPixels();
+        using var data = (format == SKEncodedImageFormat.Webp && losslessWebp
+                ? pixmap.Encode(new SKWebpEncoderOptions(SKWebpEncoderCompression.Lossless, 100))
+                : pixmap.Encode(format, quality))
             ?? throw new InvalidOperationException($"Could not encode the image for '{path}'.");
         AtomicFile.Write(path, stream => data.SaveTo(stream));
     }
@@ -100,6 +106,16 @@ public static class ImageFiles
 
     private static MLImage Decode(Stream stream, string name, long maxPixels)
     {
+        var decoded = Decode(stream, name, maxPixels, SKColorType.Bgra8888, SKAlphaType.Premul);
+        return MLImage.CreateFromPixels(decoded.Width, decoded.Height, MLPixelFormat.Bgra32, decoded.Pixels);
+    }
+
+    /// <summary>
+    /// Decodes an image file (header first, as <see cref="Load(string, long)"/>) into 32-bit pixels of
+    /// <paramref name="colorType"/> and <paramref name="alphaType"/>, saying whether the file stores one grey channel.
+    /// </summary>
+    internal static DecodedImage Decode(Stream stream, string name, long maxPixels, SKColorType colorType, SKAlphaType alphaType)
+    {
         ArgumentOutOfRangeException.ThrowIfLessThan(maxPixels, 1);
         if (!stream.CanSeek)
         {
@@ -109,6 +125,11 @@ public static class ImageFiles
             buffered.Position = 0;
             stream = buffered;
         }
+        long start = stream.Position;
+        var head = new byte[PngColourTypeOffset + 1];
+        int headLength = stream.ReadAtLeast(head, head.Length, throwOnEndOfStream: false);
+        stream.Position = start;
+
         using var skiaStream = new SKManagedStream(stream, disposeManagedStream: false);
         using var codec = SKCodec.Create(skiaStream, out SKCodecResult opened);
         if (codec is null)
@@ -126,7 +147,7 @@ public static class ImageFiles
         if (codec.FrameCount > 1)
             throw new InvalidDataException($"Image file '{name}' is an animation of {codec.FrameCount} frames; super-resolve its frames as separate images.");
 
-        var info = new SKImageInfo(width, height, SKColorType.Bgra8888, SKAlphaType.Premul);
+        var info = new SKImageInfo(width, height, colorType, alphaType);
         var pixels = new byte[info.BytesSize];
         var pin = GCHandle.Alloc(pixels, GCHandleType.Pinned);
         SKCodecResult decoded;
@@ -139,6 +160,15 @@ public static class ImageFiles
                 SKCodecResult.ErrorInInput => $"Image file '{name}' is corrupt: its {codec.EncodedFormat} data has errors.",
                 _ => $"Image file '{name}' could not be decoded ({decoded}).",
             });
-        return MLImage.CreateFromPixels(width, height, MLPixelFormat.Bgra32, pixels);
+        // Skia reports grey PNGs and JPEGs as Gray8, but grey PNGs with alpha as colour: their IHDR says grey (type 4).
+        bool storesGrey = codec.Info.ColorType == SKColorType.Gray8
+            || (codec.EncodedFormat == SKEncodedImageFormat.Png && headLength > PngColourTypeOffset && head[PngColourTypeOffset] == 4);
+        return new DecodedImage(pixels, width, height, storesGrey);
     }
+
+    /// <summary>Where a PNG's colour type byte lies: after the 8-byte signature, the IHDR length and type, width, height, bit depth.</summary>
+    private const int PngColourTypeOffset = 25;
 }
+
+/// <summary>Decoded 32-bit pixels, and whether the file stored one grey channel (a grey PNG, a luminance-only JPEG).</summary>
+internal sealed record DecodedImage(byte[] Pixels, int Width, int Height, bool StoresGrey);

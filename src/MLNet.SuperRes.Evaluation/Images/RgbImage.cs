@@ -1,12 +1,5 @@
-using System.Buffers.Binary;
-using MLNet.SuperRes.Files;
-using SixLabors.ImageSharp;
-using SixLabors.ImageSharp.Formats;
-using SixLabors.ImageSharp.Formats.Bmp;
-using SixLabors.ImageSharp.Formats.Jpeg;
-using SixLabors.ImageSharp.Formats.Png;
-using SixLabors.ImageSharp.Formats.Webp;
-using SixLabors.ImageSharp.PixelFormats;
+using Microsoft.ML.Data;
+using SkiaSharp;
 
 namespace MLNet.SuperRes.Evaluation.Images;
 
@@ -27,12 +20,6 @@ public sealed class RgbImage
             .Where(f => SupportedExtensions.Contains(Path.GetExtension(f).ToLowerInvariant()))
             .OrderBy(f => Path.GetFileName(f), StringComparer.Ordinal)
             .ToList();
-
-    private static readonly Configuration DecoderConfiguration = new(
-        new PngConfigurationModule(),
-        new BmpConfigurationModule(),
-        new JpegConfigurationModule(),
-        new WebpConfigurationModule());
 
     /// <summary>Creates an image over <paramref name="pixels"/> (not copied).</summary>
     /// <param name="width">Width in pixels, at least 1.</param>
@@ -69,7 +56,8 @@ public sealed class RgbImage
     public bool IsGreyscale { get; }
 
     /// <summary>
-    /// Loads a PNG, BMP, JPEG or WebP file as 8-bit RGB (alpha is dropped).
+    /// Loads a PNG, BMP, JPEG or WebP file as 8-bit RGB (alpha is dropped), with the runtime's reader
+    /// (<see cref="ImageFiles"/>: Skia, header first, truncated and corrupt files refused).
     /// </summary>
     /// <param name="path">The image file.</param>
     /// <param name="maxPixels">The largest image accepted, in pixels; checked from the header before decoding.</param>
@@ -81,55 +69,25 @@ public sealed class RgbImage
         ArgumentOutOfRangeException.ThrowIfLessThan(maxPixels, 1);
         if (!File.Exists(path))
             throw new FileNotFoundException($"Image file '{path}' does not exist.", path);
+        if (!SupportedExtensions.Contains(Path.GetExtension(path).ToLowerInvariant()))
+            throw new InvalidDataException($"Image file '{path}' is not a PNG, BMP, JPEG or WebP image (by its extension).");
 
-        var fileLength = new FileInfo(path).Length;
-        if (fileLength > Array.MaxLength)
-            throw new InvalidDataException($"Image file '{path}' is {fileLength} bytes, too large to load.");
-        byte[] bytes = File.ReadAllBytes(path);
-
-        try
-        {
-            var info = Image.Identify(DecoderConfiguration, bytes, out IImageFormat? format);
-            if (info is null || format is null)
-                throw new InvalidDataException($"Image file '{path}' is not a PNG, BMP, JPEG or WebP image.");
-            long pixelCount = (long)info.Width * info.Height;
-            if (pixelCount > maxPixels || 3 * pixelCount > Array.MaxLength)
-                throw new InvalidDataException(
-                    $"Image file '{path}' is {info.Width}x{info.Height} = {pixelCount} pixels, more than the limit of {Math.Min(maxPixels, Array.MaxLength / 3)} pixels.");
-            // ImageSharp 2.1 decodes a cut-off BMP, JPEG, WebP or multi-chunk PNG without complaint, filling the rest.
-            string? truncation = ImageFileStructure.FindTruncation(bytes, format);
-            if (truncation is not null)
-                throw new InvalidDataException($"Image file '{path}' is truncated: {truncation}.");
-
-            using var image = Image.Load<Rgb24>(DecoderConfiguration, bytes);
-            var pixels = new byte[3L * image.Width * image.Height];
-            image.CopyPixelDataTo(pixels);
-            return new RgbImage(image.Width, image.Height, pixels, StoresSingleGreyChannel(image.Metadata, format));
-        }
-        catch (ImageFormatException e)
-        {
-            throw new InvalidDataException($"Image file '{path}' could not be decoded: {e.Message}", e);
-        }
+        using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read);
+        var decoded = ImageFiles.Decode(stream, path, maxPixels, SKColorType.Rgba8888, SKAlphaType.Unpremul);
+        var image = FromRgba32(decoded.Pixels, decoded.Width, decoded.Height);
+        return decoded.StoresGrey ? new RgbImage(image.Width, image.Height, image.Pixels, isGreyscale: true) : image;
     }
 
     /// <summary>
-    /// Saves the image under a temporary name, then renames it; the format follows the extension (.png, .bmp,
-    /// .jpg/.jpeg, .webp; WebP is written lossless).
+    /// Saves the image under a temporary name, then renames it; the format follows the extension (.png,
+    /// .jpg/.jpeg at quality 95, .webp lossless).
     /// </summary>
-    /// <exception cref="ArgumentException">The extension is not one of the supported formats.</exception>
+    /// <exception cref="ArgumentException">The extension is not one of the formats written.</exception>
     public void Save(string path)
     {
         ArgumentNullException.ThrowIfNull(path);
-        IImageEncoder encoder = Path.GetExtension(path).ToLowerInvariant() switch
-        {
-            ".png" => new PngEncoder(),
-            ".bmp" => new BmpEncoder { BitsPerPixel = BmpBitsPerPixel.Pixel24 },
-            ".jpg" or ".jpeg" => new JpegEncoder { Quality = 95 },
-            ".webp" => new WebpEncoder { FileFormat = WebpFileFormatType.Lossless },
-            var other => throw new ArgumentException($"Cannot save '{path}': unsupported extension '{other}' (use {string.Join(", ", SupportedExtensions)}).", nameof(path)),
-        };
-        using var image = Image.LoadPixelData<Rgb24>(Pixels, Width, Height);
-        AtomicFile.Write(path, stream => image.Save(stream, encoder));
+        using var image = MLImage.CreateFromPixels(Width, Height, MLPixelFormat.Rgba32, ToRgba32());
+        ImageFiles.Save(image, path, quality: 95, losslessWebp: true);
     }
 
     /// <summary>Crops from the top-left corner so that both sides are multiples of <paramref name="scale"/>.</summary>
@@ -228,123 +186,5 @@ public sealed class RgbImage
     {
         if (float.IsNaN(value)) return 0;
         return (byte)Math.Round(Math.Clamp(value, 0f, 1f) * 255.0);
-    }
-
-    private static bool StoresSingleGreyChannel(SixLabors.ImageSharp.Metadata.ImageMetadata metadata, IImageFormat format) => format switch
-    {
-        PngFormat => metadata.GetPngMetadata().ColorType is PngColorType.Grayscale or PngColorType.GrayscaleWithAlpha,
-        JpegFormat => metadata.GetJpegMetadata().ColorType is JpegColorType.Luminance,
-        // BMP stores grey only as an 8-bit palette and WebP has no grey mode: both decode as colour.
-        _ => false,
-    };
-
-    /// <summary>Walks the container structure of an encoded file to see that it is complete.</summary>
-    private static class ImageFileStructure
-    {
-        /// <summary>Returns why the file is cut short, or null when its structure is complete.</summary>
-        public static string? FindTruncation(byte[] bytes, IImageFormat format) => format switch
-        {
-            PngFormat => PngTruncation(bytes),
-            JpegFormat => JpegTruncation(bytes),
-            BmpFormat => BmpTruncation(bytes),
-            WebpFormat => WebpTruncation(bytes),
-            _ => null,
-        };
-
-        /// <summary>Every chunk (length, type, data, CRC) must be whole, up to IEND.</summary>
-        private static string? PngTruncation(byte[] bytes)
-        {
-            long offset = 8;
-            while (offset + 8 <= bytes.Length)
-            {
-                long length = BinaryPrimitives.ReadUInt32BigEndian(bytes.AsSpan((int)offset, 4));
-                bool isEnd = bytes.AsSpan((int)offset + 4, 4).SequenceEqual("IEND"u8);
-                long next = offset + 12 + length;
-                if (next > bytes.Length)
-                    return $"a PNG chunk at byte {offset} needs {next - offset} bytes, the file ends after {bytes.Length - offset}";
-                if (isEnd) return null;
-                offset = next;
-            }
-            return "the PNG ends before its IEND chunk";
-        }
-
-        /// <summary>Marker segments and entropy-coded scans must run on to the EOI marker.</summary>
-        private static string? JpegTruncation(byte[] bytes)
-        {
-            int offset = 2; // after SOI
-            while (true)
-            {
-                while (offset < bytes.Length && bytes[offset] == 0xFF && offset + 1 < bytes.Length && bytes[offset + 1] == 0xFF)
-                    offset++; // fill bytes
-                if (offset + 2 > bytes.Length)
-                    return "the JPEG ends before its EOI marker";
-                if (bytes[offset] != 0xFF)
-                    return $"expected a JPEG marker at byte {offset}";
-                byte marker = bytes[offset + 1];
-                offset += 2;
-                if (marker == 0xD9) return null; // EOI
-                if (marker is 0x01 or (>= 0xD0 and <= 0xD7)) continue; // markers without a length
-                if (offset + 2 > bytes.Length)
-                    return "the JPEG ends inside a marker segment";
-                int length = BinaryPrimitives.ReadUInt16BigEndian(bytes.AsSpan(offset, 2));
-                offset += length;
-                if (offset > bytes.Length)
-                    return "the JPEG ends inside a marker segment";
-                if (marker != 0xDA) continue;
-                // Entropy-coded data after SOS: 0xFF is only followed by 0x00 (stuffing) or RSTn there.
-                while (true)
-                {
-                    int ff = Array.IndexOf(bytes, (byte)0xFF, offset);
-                    if (ff < 0 || ff + 1 >= bytes.Length)
-                        return "the JPEG ends inside its compressed image data";
-                    byte after = bytes[ff + 1];
-                    if (after == 0x00 || after is >= 0xD0 and <= 0xD7)
-                    {
-                        offset = ff + 2;
-                        continue;
-                    }
-                    offset = ff;
-                    break;
-                }
-            }
-        }
-
-        /// <summary>An uncompressed bitmap needs its whole pixel array; any bitmap needs the size its header states.</summary>
-        private static string? BmpTruncation(byte[] bytes)
-        {
-            if (bytes.Length < 26) return "the BMP header is incomplete";
-            long declaredSize = BinaryPrimitives.ReadUInt32LittleEndian(bytes.AsSpan(2, 4));
-            long pixelOffset = BinaryPrimitives.ReadUInt32LittleEndian(bytes.AsSpan(10, 4));
-            long headerSize = BinaryPrimitives.ReadUInt32LittleEndian(bytes.AsSpan(14, 4));
-            long width, height, bitsPerPixel, compression;
-            if (headerSize == 12)
-            {
-                width = BinaryPrimitives.ReadUInt16LittleEndian(bytes.AsSpan(18, 2));
-                height = BinaryPrimitives.ReadUInt16LittleEndian(bytes.AsSpan(20, 2));
-                bitsPerPixel = BinaryPrimitives.ReadUInt16LittleEndian(bytes.AsSpan(24, 2));
-                compression = 0;
-            }
-            else
-            {
-                if (bytes.Length < 34) return "the BMP header is incomplete";
-                width = Math.Abs((long)BinaryPrimitives.ReadInt32LittleEndian(bytes.AsSpan(18, 4)));
-                height = Math.Abs((long)BinaryPrimitives.ReadInt32LittleEndian(bytes.AsSpan(22, 4)));
-                bitsPerPixel = BinaryPrimitives.ReadUInt16LittleEndian(bytes.AsSpan(28, 2));
-                compression = BinaryPrimitives.ReadUInt32LittleEndian(bytes.AsSpan(30, 4));
-            }
-            long needed = declaredSize;
-            const long Uncompressed = 0, BitFields = 3, AlphaBitFields = 6;
-            if (compression is Uncompressed or BitFields or AlphaBitFields)
-                needed = Math.Max(needed, pixelOffset + (bitsPerPixel * width + 31) / 32 * 4 * height);
-            return needed > bytes.Length ? $"the BMP needs {needed} bytes, the file has {bytes.Length}" : null;
-        }
-
-        /// <summary>The RIFF header states the size of the whole file.</summary>
-        private static string? WebpTruncation(byte[] bytes)
-        {
-            if (bytes.Length < 12) return "the WebP header is incomplete";
-            long needed = 8L + BinaryPrimitives.ReadUInt32LittleEndian(bytes.AsSpan(4, 4));
-            return needed > bytes.Length ? $"the WebP needs {needed} bytes, the file has {bytes.Length}" : null;
-        }
     }
 }
