@@ -53,6 +53,7 @@ public sealed class Hspa : nn.Module<Tensor, Tensor>
 
         var values = assembly.reshape(n, -1, h * w).permute(0, 2, 1);
         var attended = matmul(scores, values);
+        if (!is_grad_enabled()) scores.Dispose(); // [N, HW, HW] again; only backward would need it
         return attended.permute(0, 2, 1).reshape(n, -1, h, w) * ResScale + input;
     }
 }

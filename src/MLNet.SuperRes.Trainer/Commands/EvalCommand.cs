@@ -17,7 +17,7 @@ public static class EvalCommand
         "  --model MODEL     'bicubic' (MATLAB bicubic), 'default' (the embedded default model), an .onnx file, or a checkpoint (.pt, .safetensors, training folder)\n" +
         "  --self-ensemble   average a network's x8 flips/transposes per tile before rounding, as SuperResolve's SelfEnsemble\n" +
         "  --tile N          tile side in LR pixels for networks (default: as SuperResolve, 40 for HSPAN; at most 128)\n" +
-        "  --overlap N       pixels shared by neighbouring tiles (default 4), less than half the tile\n" +
+        "  --overlap N       pixels shared by neighbouring tiles (default 4, less for tiles under 10), less than half the tile\n" +
         "  --topk K          a checkpoint's soft-thresholding top-k (default: the checkpoint's, else 128)\n" +
         "  --res-scale R     a checkpoint's residual scale (default: the checkpoint's, else 0.1)\n" +
         "  --json FILE       also write the scores as JSON to FILE\n" +
@@ -130,7 +130,8 @@ public static class EvalCommand
     {
         int? tile = cl.Int("tile", min: 8), overlap = cl.Int("overlap", min: 0);
         if (tile is null && overlap is null) return null;
-        var tiling = new Tiling(tile ?? Tiling.Default.Tile, overlap ?? Tiling.Default.Overlap);
+        int side = tile ?? Tiling.Default.Tile;
+        var tiling = new Tiling(side, overlap ?? Math.Min(Tiling.Default.Overlap, (side - 1) / 2));
         if (tiling.Tile > MaxTile)
             throw new UsageException($"--tile {tiling.Tile}: one tile would hold {SuperResolutionOptions.AttentionBytes(tiling.Tile) / (1L << 30)} GiB of attention scores; at most {MaxTile}.");
         if (2 * tiling.Overlap >= tiling.Tile)

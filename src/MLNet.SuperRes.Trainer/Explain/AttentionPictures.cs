@@ -1,13 +1,13 @@
 using System.Globalization;
 using MLNet.SuperRes.Engine;
-using MLNet.SuperRes.Files;
 using SkiaSharp;
 
 namespace MLNet.SuperRes.Trainer.Explain;
 
 /// <summary>
-/// explain's pictures, drawn with SkiaSharp (as the training report is) and written whole, then renamed: a query
-/// pixel's attention over its tile beside softmax of the same scores, and every position's support size per block.
+/// explain's pictures, drawn with SkiaSharp (as the training report is) and returned as PNG bytes: a query pixel's
+/// attention over its tile beside softmax of the same scores, and every position's support size per block. The
+/// image's own border is outlined where the tile reaches into the mirrored margin beyond it.
 /// </summary>
 internal static class AttentionPictures
 {
@@ -18,72 +18,106 @@ internal static class AttentionPictures
     private const int Margin = 20, TitleHeight = 64, CaptionHeight = 22, BarHeight = 12, LegendHeight = 56;
 
     /// <summary>The query's soft-thresholded weights (left) and softmax of the same scores (right), each over the dimmed tile.</summary>
-    public static void WriteAttention(string path, TileCut tile, BlockAttention block)
+    public static byte[] Attention(TileSource source, BlockAttention block)
     {
+        var tile = source.Tile;
         int zoom = Zoom(tile, 320);
         int panelWidth = tile.Width * zoom, panelHeight = tile.Height * zoom;
-        int width = Math.Max(3 * Margin + 2 * panelWidth, 720);
-        int height = TitleHeight + CaptionHeight + panelHeight + LegendHeight;
         int support = block.QueryWeights.Count(w => w > 0);
-        Draw(path, width, height, canvas =>
+        var captions = new[] { $"soft thresholding (sparsemax): {support} of {block.Positions} positions", $"softmax: all {block.Positions} positions" };
+        int column = Math.Max(panelWidth, captions.Max(c => TextWidth(c, 13)) + Margin);
+        string title = $"HSPA block {block.Block}: attention of pixel ({source.PixelX}, {source.PixelY}) of {source.ImageName}";
+        string subtitle = $"over its {tile.Width}x{tile.Height} tile at ({tile.Left}, {tile.Top}); coloured: weight above 0, brighter is more; " +
+                          "the same raw scores on both sides";
+        int width = Math.Max(3 * Margin + 2 * column, TextWidth(title, subtitle));
+        int height = TitleHeight + CaptionHeight + panelHeight + LegendHeight;
+        return Draw(width, height, canvas =>
         {
-            using var text = Text(15);
-            canvas.DrawText($"HSPA block {block.Block}: attention of the marked pixel over its {tile.Width}x{tile.Height} tile", Margin, 24, text);
-            using var small = Text(13);
-            canvas.DrawText("coloured: weight above 0 (brighter is more); the same raw scores on both sides", Margin, 46, small);
+            DrawTitle(canvas, title, subtitle);
             int left = Margin;
-            foreach (var (weights, caption) in new[]
+            foreach (var (weights, caption) in new[] { (block.QueryWeights, captions[0]), (block.QuerySoftmax, captions[1]) })
             {
-                (block.QueryWeights, $"soft thresholding: {support} of {block.Positions} positions"),
-                (block.QuerySoftmax, $"softmax: all {block.Positions} positions"),
-            })
-            {
+                using var small = Text(13);
                 canvas.DrawText(caption, left, TitleHeight + 15, small);
                 var panel = SKRect.Create(left, TitleHeight + CaptionHeight, panelWidth, panelHeight);
                 DrawHeatMap(canvas, panel, tile, weights);
+                OutlineImage(canvas, panel, source, zoom);
                 MarkQuery(canvas, panel, tile, zoom);
-                DrawColourBar(canvas, left, panel.Bottom + 10, Math.Max(panelWidth, 200), "weight", 0, weights.Max());
-                left += panelWidth + Margin;
+                DrawColourBar(canvas, left, panel.Bottom + 10, column, "weight", 0, weights.Max());
+                left += column + Margin;
             }
         });
     }
 
-    /// <summary>For every position of the tile, how many positions it attends to, one map per block on one scale.</summary>
-    public static void WriteSupport(string path, TileCut tile, IReadOnlyList<BlockAttention> blocks)
+    /// <summary>For every position of the tile, how many positions it attends to, one map per block on one colour scale.</summary>
+    public static byte[] Support(TileSource source, IReadOnlyList<BlockAttention> blocks)
     {
+        var tile = source.Tile;
         int zoom = Zoom(tile, 200);
         int cellWidth = tile.Width * zoom, cellHeight = tile.Height * zoom;
-        int columns = Math.Min(blocks.Count, 4), rows = (blocks.Count + columns - 1) / columns;
-        int width = Math.Max(Margin + columns * (cellWidth + Margin), 560);
-        int height = TitleHeight + rows * (CaptionHeight + cellHeight + Margin) + LegendHeight;
         int positions = blocks[0].Positions, largest = blocks.Max(b => b.MaxSupport);
-        Draw(path, width, height, canvas =>
+        string Caption(BlockAttention block) =>
+            string.Create(CultureInfo.InvariantCulture, $"block {block.Block}: median {block.MedianSupport:0.#}, max {block.MaxSupport}");
+        int column = Math.Max(cellWidth, blocks.Max(b => TextWidth(Caption(b), 13)) + Margin);
+        int columns = Math.Min(blocks.Count, 4), rows = (blocks.Count + columns - 1) / columns;
+        string title = $"Support size around pixel ({source.PixelX}, {source.PixelY}) of {source.ImageName}: positions each position attends to";
+        string subtitle = $"{tile.Width}x{tile.Height} tile at ({tile.Left}, {tile.Top}), {positions} positions (softmax would attend to all everywhere); " +
+                          "one colour scale for all blocks; the query pixel is marked";
+        int width = Math.Max(Margin + columns * (column + Margin), TextWidth(title, subtitle));
+        int height = TitleHeight + rows * (CaptionHeight + cellHeight + Margin) + LegendHeight;
+        return Draw(width, height, canvas =>
         {
-            using var text = Text(15);
+            DrawTitle(canvas, title, subtitle);
             using var small = Text(13);
-            canvas.DrawText($"Support size: positions each of the {positions} positions of the {tile.Width}x{tile.Height} tile attends to", Margin, 24, text);
-            canvas.DrawText("(softmax would attend to all of them everywhere); the query pixel is marked", Margin, 46, small);
             for (int i = 0; i < blocks.Count; i++)
             {
                 var block = blocks[i];
-                float left = Margin + i % columns * (cellWidth + Margin);
+                float left = Margin + i % columns * (column + Margin);
                 float top = TitleHeight + i / columns * (CaptionHeight + cellHeight + Margin);
-                canvas.DrawText(string.Create(CultureInfo.InvariantCulture, $"block {block.Block}: median {block.MedianSupport:0.#}, max {block.MaxSupport}"),
-                    left, top + 15, small);
+                canvas.DrawText(Caption(block), left, top + 15, small);
                 var cell = SKRect.Create(left, top + CaptionHeight, cellWidth, cellHeight);
                 using var bitmap = new SKBitmap(tile.Width, tile.Height, SKColorType.Rgba8888, SKAlphaType.Premul);
                 for (int p = 0; p < block.Support.Length; p++)
                     bitmap.SetPixel(p % tile.Width, p / tile.Width, Colour(largest <= 1 ? 1 : (block.Support[p] - 1) / (float)(largest - 1)));
                 DrawPixels(canvas, bitmap, cell);
+                OutlineImage(canvas, cell, source, zoom);
                 MarkQuery(canvas, cell, tile, zoom);
             }
             DrawColourBar(canvas, Margin, height - LegendHeight + 10, Math.Min(width - 2 * Margin, 400), "positions attended", 1, largest);
         });
     }
 
+    private static void DrawTitle(SKCanvas canvas, string title, string subtitle)
+    {
+        using var text = Text(15);
+        using var small = Text(13);
+        canvas.DrawText(title, Margin, 24, text);
+        canvas.DrawText(subtitle, Margin, 46, small);
+    }
+
+    private static int TextWidth(string title, string subtitle) => 2 * Margin + Math.Max(TextWidth(title, 15), TextWidth(subtitle, 13));
+
+    private static int TextWidth(string text, float size)
+    {
+        using var paint = Text(size);
+        return (int)Math.Ceiling(paint.MeasureText(text));
+    }
+
+    /// <summary>A dashed outline of the image's border, where the tile reaches beyond it into the mirrored margin.</summary>
+    private static void OutlineImage(SKCanvas canvas, SKRect panel, TileSource source, int zoom)
+    {
+        var tile = source.Tile;
+        int left = Math.Max(0, -tile.Left), top = Math.Max(0, -tile.Top);
+        int right = Math.Min(tile.Width, source.ImageWidth - tile.Left), bottom = Math.Min(tile.Height, source.ImageHeight - tile.Top);
+        if (left == 0 && top == 0 && right == tile.Width && bottom == tile.Height) return;
+        using var dashes = SKPathEffect.CreateDash([6, 4], 0);
+        using var line = new SKPaint { Color = SKColors.White, IsStroke = true, StrokeWidth = 1.5f, PathEffect = dashes };
+        canvas.DrawRect(SKRect.Create(panel.Left + left * zoom, panel.Top + top * zoom, (right - left) * zoom, (bottom - top) * zoom), line);
+    }
+
     private static int Zoom(TileCut tile, int target) => Math.Max(1, target / Math.Max(tile.Width, tile.Height));
 
-    private static void Draw(string path, int width, int height, Action<SKCanvas> draw)
+    private static byte[] Draw(int width, int height, Action<SKCanvas> draw)
     {
         var info = new SKImageInfo(width, height, SKColorType.Rgba8888, SKAlphaType.Premul);
         using var surface = SKSurface.Create(info);
@@ -91,7 +125,7 @@ internal static class AttentionPictures
         draw(surface.Canvas);
         using var image = surface.Snapshot();
         using var data = image.Encode(SKEncodedImageFormat.Png, 100);
-        AtomicFile.Write(path, stream => data.SaveTo(stream));
+        return data.ToArray();
     }
 
     /// <summary>The tile in dimmed grey, the weights over it in colour (none where a weight is 0), scaled by the largest.</summary>

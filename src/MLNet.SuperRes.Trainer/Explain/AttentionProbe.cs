@@ -60,17 +60,33 @@ internal static class AttentionProbe
         return results;
     }
 
+    /// <summary>Query rows a block's statistics are computed over at once: a few MB of each [rows, P] temporary.</summary>
+    private const int RowsPerChunk = 256;
+
     /// <summary>Statistics of one block from its raw scores and soft-thresholded weights, both [P, P].</summary>
     public static BlockAttention Describe(int block, Tensor scores, Tensor weights, int query)
     {
-        using var scope = NewDisposeScope();
         int positions = (int)weights.shape[^1];
-        var softmax = scores.softmax(-1);
-        var support = weights.gt(0).sum(-1, type: ScalarType.Int32).data<int>().ToArray();
-        var sorted = support.Order().ToArray();
         int top = Math.Min(TopPositions, positions);
+        var support = new int[positions];
+        double weightOnTop = 0, softmaxWeightOnTop = 0, softmaxEntropy = 0, sparsemaxEntropy = 0;
+        for (int first = 0; first < positions; first += RowsPerChunk)
+        {
+            using var scope = NewDisposeScope();
+            int rows = Math.Min(RowsPerChunk, positions - first);
+            var chunkWeights = weights.narrow(0, first, rows);
+            var softmax = scores.narrow(0, first, rows).softmax(-1);
+            chunkWeights.gt(0).sum(-1, type: ScalarType.Int32).data<int>().CopyTo(support, first);
+            weightOnTop += Sum(chunkWeights.topk(top, -1).values.sum(-1));
+            softmaxWeightOnTop += Sum(softmax.topk(top, -1).values.sum(-1));
+            softmaxEntropy += Sum(Entropy(softmax));
+            sparsemaxEntropy += Sum(Entropy(chunkWeights));
+        }
+        var sorted = support.Order().ToArray();
+
+        using var queryScope = NewDisposeScope();
         var queryWeights = weights[query].contiguous();
-        var querySoftmax = softmax[query].contiguous();
+        var querySoftmax = scores[query].softmax(-1);
         return new BlockAttention(
             block,
             positions,
@@ -80,10 +96,10 @@ internal static class AttentionProbe
             support.Average(),
             sorted.Length % 2 == 1 ? sorted[sorted.Length / 2] : (sorted[sorted.Length / 2 - 1] + sorted[sorted.Length / 2]) / 2.0,
             sorted[^1],
-            Mean(weights.topk(top, -1).values.sum(-1)),
-            Mean(softmax.topk(top, -1).values.sum(-1)),
-            Mean(Entropy(softmax)),
-            Mean(Entropy(weights)),
+            weightOnTop / positions,
+            softmaxWeightOnTop / positions,
+            softmaxEntropy / positions,
+            sparsemaxEntropy / positions,
             Entropy(querySoftmax).item<float>(),
             Entropy(queryWeights).item<float>());
     }
@@ -91,5 +107,5 @@ internal static class AttentionProbe
     /// <summary>-sum p ln p over the last axis, with 0 ln 0 = 0.</summary>
     private static Tensor Entropy(Tensor p) => -(p * p.clamp_min(1e-30f).log()).sum(-1);
 
-    private static double Mean(Tensor values) => values.to(ScalarType.Float64).mean().item<double>();
+    private static double Sum(Tensor values) => values.to(ScalarType.Float64).sum().item<double>();
 }

@@ -37,6 +37,46 @@ internal static class AtomicFile
         }
     }
 
+    /// <summary>
+    /// Writes several files as one set: every target is checked, every file written under a temporary name and
+    /// flushed, and only then are they renamed, so a failure while writing leaves all the old files as they were.
+    /// </summary>
+    public static void WriteSet(IReadOnlyList<(string Path, byte[] Bytes)> files)
+    {
+        foreach (var (path, _) in files)
+            if (Directory.Exists(path))
+                throw new IOException($"Cannot write '{Path.GetFullPath(path)}': a folder of that name is in the way; nothing was written.");
+        var temps = new List<(string Temp, string Target)>();
+        try
+        {
+            foreach (var (path, bytes) in files)
+            {
+                var full = Path.GetFullPath(path);
+                var folder = Path.GetDirectoryName(full)!;
+                Directory.CreateDirectory(folder);
+                var temp = Path.Combine(folder, $".{Path.GetFileName(full)}.{Environment.ProcessId}-{Guid.NewGuid():N}.tmp");
+                temps.Add((temp, full));
+                try
+                {
+                    using var stream = new FileStream(temp, FileMode.CreateNew, FileAccess.Write);
+                    stream.Write(bytes);
+                    stream.Flush(flushToDisk: true);
+                }
+                catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+                {
+                    throw new IOException($"Cannot write '{full}' ({e.Message}); nothing was written.", e);
+                }
+            }
+            foreach (var (temp, target) in temps)
+                File.Move(temp, target, overwrite: true);
+        }
+        finally
+        {
+            foreach (var (temp, _) in temps)
+                if (File.Exists(temp)) File.Delete(temp);
+        }
+    }
+
     public static void WriteAllText(string path, string text) =>
         Write(path, stream => { using var writer = new StreamWriter(stream, leaveOpen: true); writer.Write(text); });
 

@@ -20,11 +20,16 @@ public sealed class CommandLineTests
     [Theory]
     [InlineData(new[] { "scale", "2" }, "unexpected argument 'scale'")]
     [InlineData(new[] { "--scale", "2", "--scale", "3" }, "option --scale is given twice")]
+    [InlineData(new[] { "--scale=2" }, "write '--scale 2', not '--scale=2'")]
     public void MalformedCommandLinesAreRefused(string[] args, string message)
     {
         var e = Assert.Throws<UsageException>(() => new CommandLine(args));
         Assert.Contains(message, e.Message);
     }
+
+    [Fact]
+    public void AnEmptyRequiredValueIsRefused() =>
+        Assert.Contains("--out is empty", Assert.Throws<UsageException>(() => new CommandLine(["--out", ""]).Required("out")).Message);
 
     [Fact]
     public void AMissingValueIsReportedForAKnownOption_AndAnUnknownOneAsUnknown()

@@ -41,7 +41,7 @@ public class ExplainCommandTests : IDisposable
         string output = Path.Combine(dir, "out");
         var (code, text, error) = Run("--model", Checkpoint(), "--scale", "2", "--image", Image(), "--pixel", "45,3", "--out", output, "--tile", "20");
         Assert.True(code == 0, $"exit {code}: {error}");
-        Assert.Contains("block 2: the pixel attends to", text);
+        Assert.Contains("block 2: under soft thresholding the pixel attends to", text);
 
         Assert.Equal(new[] { "attention-block1.png", "attention-block2.png", "explain.json", "support.png" },
             Directory.GetFiles(output).Select(Path.GetFileName).Order().ToArray());
@@ -115,6 +115,69 @@ public class ExplainCommandTests : IDisposable
         Assert.Contains("unknown option '--colour'", Run([.. common, "--out", dir, "--colour", "red"]).Error);
         Assert.Contains("--out is required", Run(common).Error);
         Assert.Equal(Verb.UsageError, Run("--scale", "2", "--image", image, "--pixel", "1,1", "--out", dir).Code);
+        Assert.Contains("--out is empty", Run([.. common, "--out", ""]).Error);
+        Assert.Contains("write '--out pictures', not '--out=pictures'", Run([.. common, "--out=pictures"]).Error);
+        var (code, _, error) = Run("--model", "default", "--scale", "5", "--image", image, "--pixel", "1,1", "--out", dir);
+        Assert.Equal(Verb.UsageError, code);
+        Assert.Contains("--model default has x2, x3, x4 models; for x5 give --model FILE", error);
+    }
+
+    [Fact]
+    public void TheImageIsNeverAnOutput()
+    {
+        string folder = Path.Combine(dir, "pictures");
+        Directory.CreateDirectory(folder);
+        string image = Path.Combine(folder, "support.png");
+        File.Copy(Image(), image);
+        byte[] before = File.ReadAllBytes(image);
+        var (code, _, error) = Run("--model", Checkpoint(), "--scale", "2", "--image", image, "--pixel", "1,1", "--out", folder);
+        Assert.Equal(Verb.UsageError, code);
+        Assert.Contains("would overwrite the image", error);
+        Assert.Equal(before, File.ReadAllBytes(image));
+        Assert.Single(Directory.GetFiles(folder));
+    }
+
+    [Fact]
+    public void ASecondRunReplacesTheSetAndRemovesPicturesOfBlocksItLacks()
+    {
+        string output = Path.Combine(dir, "out"), image = Image();
+        string card = Path.Combine(SharedData.RepoRoot, "samples", "Upscale", "images", "test-card.png");
+        Assert.Equal(0, Run("--model", "default", "--scale", "2", "--image", card, "--pixel", "3,3", "--out", output).Code);
+        File.WriteAllText(Path.Combine(output, "notes.txt"), "mine");
+        Assert.Equal(4, Directory.GetFiles(output, "attention-block*.png").Length);
+
+        var (code, text, error) = Run("--model", Checkpoint(), "--scale", "2", "--image", image, "--pixel", "3,3", "--out", output);
+        Assert.True(code == 0, $"exit {code}: {error}");
+        Assert.Contains("removed attention-block3.png, attention-block4.png", text);
+        Assert.Equal(new[] { "attention-block1.png", "attention-block2.png", "explain.json", "notes.txt", "support.png" },
+            Directory.GetFiles(output).Select(Path.GetFileName).Order().ToArray());
+        Assert.Equal("mine", File.ReadAllText(Path.Combine(output, "notes.txt")));
+    }
+
+    [Fact]
+    public void AFolderInTheWayOfAnOutputLeavesTheOldSetWhole()
+    {
+        string output = Path.Combine(dir, "out"), checkpoint = Checkpoint(), image = Image();
+        Assert.Equal(0, Run("--model", checkpoint, "--scale", "2", "--image", image, "--pixel", "3,3", "--out", output).Code);
+        var before = Directory.GetFiles(output).ToDictionary(f => f, File.ReadAllBytes);
+        File.Delete(Path.Combine(output, "explain.json"));
+        before.Remove(Path.Combine(output, "explain.json"));
+        Directory.CreateDirectory(Path.Combine(output, "explain.json"));
+
+        var (code, _, error) = Run("--model", checkpoint, "--scale", "2", "--image", image, "--pixel", "40,20", "--out", output);
+        Assert.Equal(Verb.Failure, code);
+        Assert.Contains("explain.json", error);
+        Assert.Contains("nothing was written", error);
+        foreach (var (file, bytes) in before) Assert.Equal(bytes, File.ReadAllBytes(file));
+        Assert.Empty(Directory.GetFiles(output, "*.tmp", SearchOption.AllDirectories).Concat(Directory.GetFiles(output, ".*")));
+    }
+
+    [Fact]
+    public void TheSmallestTileTakesASmallerDefaultOverlap()
+    {
+        var (code, _, error) = Run("--model", Checkpoint(), "--scale", "2", "--image", Image(), "--pixel", "49,29", "--out", Path.Combine(dir, "out"), "--tile", "8");
+        Assert.True(code == 0, $"exit {code}: {error}");
+        Assert.Equal(3, ExplainCommand.Parse(["--model", "m", "--scale", "2", "--image", "i", "--pixel", "1,1", "--out", "o", "--tile", "8"]).Tiling.Overlap);
     }
 
     [Fact]
