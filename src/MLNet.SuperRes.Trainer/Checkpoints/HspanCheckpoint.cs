@@ -40,6 +40,8 @@ public static partial class HspanCheckpoint
 
         if (first.StartsWith("PK\u0003\u0004"u8))
         {
+            if (!ZipHoldsPickle(path))
+                throw new InvalidDataException($"Checkpoint '{path}' is a zip file but not a PyTorch checkpoint: it holds no data.pkl.");
             Hashtable table;
             try { table = PyTorchUnpickler.UnpickleStateDict(path); }
             catch (Exception e) { throw new InvalidDataException($"Checkpoint '{path}' is a zip file but not a readable PyTorch state_dict: {e.Message}", e); }
@@ -60,6 +62,16 @@ public static partial class HspanCheckpoint
         if (read >= 2 && first[0] == 0x80)
             throw new InvalidDataException($"Checkpoint '{path}' uses PyTorch's legacy (pre-1.6) serialization. Re-save it with torch.save(state_dict, file) from a current PyTorch.");
         throw new InvalidDataException($"Checkpoint '{path}' is neither a PyTorch .pt (zip) file nor a .safetensors file (nor, by its name, an .onnx model).");
+    }
+
+    private static bool ZipHoldsPickle(string path)
+    {
+        try
+        {
+            using var zip = System.IO.Compression.ZipFile.OpenRead(path);
+            return zip.Entries.Any(e => e.FullName.EndsWith("data.pkl", StringComparison.Ordinal));
+        }
+        catch (InvalidDataException e) { throw new InvalidDataException($"Checkpoint '{path}' is a damaged zip file: {e.Message}", e); }
     }
 
     /// <summary>
@@ -108,7 +120,9 @@ public static partial class HspanCheckpoint
             .Select(m => int.Parse(m.Groups[1].Value, CultureInfo.InvariantCulture)).DefaultIfEmpty(-1).Max() + 1;
         if (groups < 1) throw new InvalidDataException($"Checkpoint '{source}' is not an HSPAN state_dict: it has no residual groups ('body.0.body...').");
 
-        int blocks = tensors.Keys.Count(k => LebKey().IsMatch(k));
+        // By the highest LEB index rather than a count, so that one missing tensor is reported as missing, not as another structure.
+        int blocks = tensors.Keys.Select(k => LebKey().Match(k)).Where(m => m.Success)
+            .Select(m => int.Parse(m.Groups[1].Value, CultureInfo.InvariantCulture)).DefaultIfEmpty(-1).Max() + 1;
         var match = Need($"body.0.body.{blocks}.conv_match1.0.weight");
         int reduction = Math.Max(1, feats / (int)Math.Max(1, match.shape[0]));
 
@@ -178,7 +192,7 @@ public static partial class HspanCheckpoint
     [GeneratedRegex(@"^body\.(\d+)\.body\.")]
     private static partial Regex GroupKey();
 
-    [GeneratedRegex(@"^body\.0\.body\.\d+\.body\.0\.weight$")]
+    [GeneratedRegex(@"^body\.0\.body\.(\d+)\.body\.[02]\.(?:weight|bias)$")]
     private static partial Regex LebKey();
 
     [GeneratedRegex(@"^tail\.0\.\d+\.weight$")]

@@ -20,9 +20,11 @@ public static class OnnxWeights
     /// <summary>Reads the weights out of a model held in memory; <paramref name="path"/> names it in messages.</summary>
     public static StateDictFile Read(byte[] bytes, string path)
     {
+        if (bytes.Length == 0) throw new InvalidDataException($"'{path}' is empty, not an ONNX model.");
         ModelProto model;
         try { model = ModelProto.Parser.ParseFrom(bytes); }
         catch (InvalidProtocolBufferException e) { throw new InvalidDataException($"'{path}' is not a readable ONNX model: {e.Message}", e); }
+        if (model.Graph is null) throw new InvalidDataException($"'{path}' is not an ONNX model: it holds no graph.");
 
         var metadata = model.MetadataProps.ToDictionary(p => p.Key, p => p.Value);
         if (metadata.GetValueOrDefault(OnnxContract.Exporter) != OnnxContract.ExporterValue)

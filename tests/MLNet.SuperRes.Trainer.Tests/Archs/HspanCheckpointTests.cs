@@ -81,6 +81,32 @@ public class HspanCheckpointTests : IDisposable
             Assert.True(value.eq(before[key]).all().item<bool>(), $"{key} changed although loading failed");
     }
 
+    [Theory]
+    [InlineData("body.0.body.0.body.0.weight")]
+    [InlineData("body.0.body.1.body.2.bias")]
+    public void AMissingLebTensorIsNamedAsMissing_NotTakenForAnotherStructure(string key)
+    {
+        string path = Path.Combine(dir, "edited.safetensors");
+        var model = new Hspan(Reference.Config("x2_small"));
+        var tensors = HspanCheckpoint.Read(Reference.PathOf("x2_small.weights.safetensors")).Tensors;
+        tensors.Remove(key);
+        SafeTensors.Write(path, tensors, new Dictionary<string, string>());
+        var e = Assert.Throws<InvalidDataException>(() => HspanCheckpoint.Load(path));
+        Assert.Contains($"missing: {key}.", e.Message);
+        Assert.Contains($"NResBlocks = {model.Config.NResBlocks},", e.Message);
+    }
+
+    [Fact]
+    public void AZipWithoutAPickleAndAnEmptyOnnxFileAreCalledWhatTheyAre()
+    {
+        string zip = Path.Combine(dir, "junk.pt"), onnx = Path.Combine(dir, "empty.onnx");
+        using (var archive = System.IO.Compression.ZipFile.Open(zip, System.IO.Compression.ZipArchiveMode.Create))
+            using (var writer = new StreamWriter(archive.CreateEntry("hello.txt").Open())) writer.Write("hi");
+        File.WriteAllBytes(onnx, []);
+        Assert.Contains("is a zip file but not a PyTorch checkpoint: it holds no data.pkl", Assert.Throws<InvalidDataException>(() => HspanCheckpoint.Load(zip)).Message);
+        Assert.Contains("is empty, not an ONNX model", Assert.Throws<InvalidDataException>(() => HspanCheckpoint.Load(onnx)).Message);
+    }
+
     [Fact]
     public void CheckpointWhoseRecordedConfigContradictsItsTensorsIsRefused()
     {
