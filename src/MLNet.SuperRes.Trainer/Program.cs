@@ -21,7 +21,7 @@ return args[0] switch
     "export" when rest.Length == 0 => PrintUsage(ExportCommand.Usage),
     "export" => ExportCommand.Run(rest),
     "eval" when rest.Length == 0 => PrintUsage(EvalCommand.Usage),
-    "eval" => EvalCommand.Run(rest, o => EvalModels.Open(o.Model, o.Scale, o.Tiling, o.TopK, o.ResScale, o.SelfEnsemble)),
+    "eval" => EvalCommand.Run(rest, o => EvalModels.Open(o.Model, o.Scale, o.Tiling, o.TopK, o.ResScale, o.SelfEnsemble, o.Precision)),
     _ => PrintUsage($"unknown verb '{args[0]}'.\n{usage}"),
 };
 
