@@ -29,7 +29,7 @@ public static class OnnxWeights
 
         if (metadata.TryGetValue(OnnxContract.Precision, out var precision))
             throw new InvalidDataException(
-                $"'{path}' is a {precision} model; its weights are quantized and cannot seed a float network. " +
+                $"'{path}' is quantized ({precision}); its weights cannot seed a float network. " +
                 "Read the float32 model it was quantized from.");
 
         var tensors = new Dictionary<string, Tensor>();

@@ -30,7 +30,7 @@ public static class ExportCommand
         "                     activations calibrated on --calibrate); the attention, soft thresholding and residual adds stay float\n" +
         "  --calibrate F      folders of training images to calibrate on (never the test sets you evaluate on)\n" +
         "  --calibrate-images N  images spread evenly over those folders, 4 LR crops each (default 32)\n" +
-        "  --calibration-statistic S  minmax (default: the range seen) or percentile (0.001% clipped at each end)";
+        "  --calibration-statistic S  percentile (default: 0.001% clipped at each end) or minmax (the range seen)";
 
     public const int DefaultCalibrationImages = 32;
 
@@ -82,7 +82,8 @@ public static class ExportCommand
         }
         var parsedStatistic = statistic switch
         {
-            null or "minmax" => CalibrationStatistic.MinMax,
+            null => Int8Quantizer.DefaultStatistic,
+            "minmax" => CalibrationStatistic.MinMax,
             "percentile" => CalibrationStatistic.Percentile,
             _ => throw new UsageException($"--calibration-statistic must be minmax or percentile, got '{statistic}'."),
         };

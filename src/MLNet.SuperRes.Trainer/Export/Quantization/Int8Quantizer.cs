@@ -17,7 +17,8 @@ public sealed record CalibrationSummary(int Images, int Crops, CalibrationStatis
 /// </summary>
 public static class Int8Quantizer
 {
-    public const CalibrationStatistic DefaultStatistic = CalibrationStatistic.MinMax;
+    /// <summary>Percentile: on the x2 default it kept 0.03 dB more PSNR-Y on Set5 than min/max (docs/MODELS.md).</summary>
+    public const CalibrationStatistic DefaultStatistic = CalibrationStatistic.Percentile;
 
     /// <summary>Calibrates on <paramref name="imageFiles"/> (HR images) for a model of <paramref name="scale"/> and quantizes.</summary>
     public static (ModelProto Model, CalibrationSummary Summary) Quantize(ModelProto floatModel, int scale, IReadOnlyList<string> imageFiles,
