@@ -1,5 +1,6 @@
 using Microsoft.ML;
 using Microsoft.ML.Data;
+using Microsoft.ML.Transforms.Image;
 using MLNet.SuperRes;
 using MLNet.SuperRes.Engine;
 using MLNet.SuperRes.Persistence;
@@ -40,8 +41,8 @@ public sealed class Int8DefaultModelTests(ITestOutputHelper output)
         using var lr = Crop(image, 64, 56);
         double psnr = TestImages.Psnr(TestImages.Rgba(fp32.Upscale(lr)), TestImages.Rgba(int8.Upscale(lr)));
         output.WriteLine($"x{scale}: int8 vs fp32 on a 64x56 crop of bird: {psnr:F2} dB");
-        // Measured 47-49 dB; 40 dB (2.5 levels RMS) still tells the int8 model from a broken one.
-        Assert.True(psnr >= 40, $"x{scale}: int8 vs fp32 {psnr:F2} dB < 40 dB");
+        // Measured 53.1 / 52.4 / 51.7 dB for x2 / x3 / x4; 45 dB (1.4 levels RMS) still tells the int8 model from a broken one.
+        Assert.True(psnr >= 45, $"x{scale}: int8 vs fp32 {psnr:F2} dB < 45 dB");
     }
 
     [Fact]
