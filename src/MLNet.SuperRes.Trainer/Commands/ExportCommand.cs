@@ -109,7 +109,7 @@ public static class ExportCommand
         string precision = "";
         if (options.Int8 is { } int8)
         {
-            bytes = Quantized(proto, bytes, config.Scale, int8, output);
+            bytes = Quantized(proto, bytes, config.Scale, int8, output, error);
             precision = " int8";
         }
         AtomicFile.WriteAllBytes(options.Output, bytes);
@@ -120,8 +120,10 @@ public static class ExportCommand
     }
 
     /// <summary>The int8 model: calibrated, rewritten, and compared with the float model on a few calibration crops.</summary>
-    private static byte[] Quantized(Onnx.ModelProto floatModel, byte[] floatBytes, int scale, Int8Options int8, TextWriter output)
+    private static byte[] Quantized(Onnx.ModelProto floatModel, byte[] floatBytes, int scale, Int8Options int8, TextWriter output, TextWriter error)
     {
+        foreach (var folder in int8.CalibrationFolders.Where(CalibrationCrops.IsBenchmarkTestSet))
+            error.WriteLine($"export: warning: calibrating on '{folder}', a benchmark test set; scores on it will flatter the int8 model. Calibrate on training images.");
         var files = CalibrationCrops.Spread(CalibrationCrops.ImageFiles(int8.CalibrationFolders), int8.CalibrationImages);
         var clock = Stopwatch.StartNew();
         var (model, summary) = Int8Quantizer.Quantize(floatModel, scale, files, int8.Statistic);

@@ -117,6 +117,7 @@ public class ExportCommandTests : IDisposable
             "--int8", "--calibrate", Path.Combine(MLNet.SuperRes.Tests.SharedData.Data, "train", "T91"), "--calibrate-images", "2");
 
         Assert.True(code == 0, $"exit {code}: {error}");
+        Assert.DoesNotContain("warning", error);
         Assert.Contains("Verified", output); // the float graph, before quantization
         Assert.Contains("Calibrated on 2 images (8 LR crops, Percentile)", output);
         Assert.Contains("Int8 against float32", output);
@@ -128,6 +129,17 @@ public class ExportCommandTests : IDisposable
 
         var refused = Assert.Throws<InvalidDataException>(() => HspanCheckpoint.Read(onnx));
         Assert.Contains("is quantized (int8); its weights cannot seed a float network", refused.Message);
+    }
+
+    [Fact]
+    public void CalibratingOnATestSetIsWarnedAbout()
+    {
+        var onnx = Path.Combine(dir, "x2-int8.onnx");
+        string set5 = Path.Combine(MLNet.SuperRes.Tests.SharedData.Data, "Set5");
+        var (code, _, error) = Run("--checkpoint", Reference.PathOf("x2_small.weights.safetensors"), "--topk", "16", "--output", onnx,
+            "--int8", "--calibrate", set5 + Path.DirectorySeparatorChar, "--calibrate-images", "1");
+        Assert.True(code == 0, $"exit {code}: {error}");
+        Assert.Contains("a benchmark test set; scores on it will flatter the int8 model", error);
     }
 
     [Fact]

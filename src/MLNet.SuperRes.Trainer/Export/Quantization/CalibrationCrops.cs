@@ -31,6 +31,12 @@ public static class CalibrationCrops
         return files;
     }
 
+    private static readonly string[] BenchmarkTestSets = ["Set5", "Set14", "B100", "BSD100", "Urban100", "Manga109"];
+
+    /// <summary>Whether a folder is named as one of the SR benchmark test sets (which calibration must not see).</summary>
+    public static bool IsBenchmarkTestSet(string folder) =>
+        BenchmarkTestSets.Contains(Path.GetFileName(Path.TrimEndingDirectorySeparator(Path.GetFullPath(folder))), StringComparer.OrdinalIgnoreCase);
+
     /// <summary><paramref name="count"/> files spread evenly over <paramref name="files"/> (all of them when there are fewer).</summary>
     public static IReadOnlyList<string> Spread(IReadOnlyList<string> files, int count)
     {
