@@ -25,6 +25,9 @@ public static class Program
           roundtrip-save <set5-folder> <model.zip> <hashes.txt>
           roundtrip-load <set5-folder> <model.zip> <hashes.txt> [--no-register]
           borders    uniform images of 1x1 to 100x100 through the default models: mean and worst-corner error
+          precision  --image <photo.png> [--crop 256] [--scale 2] [--repeats 7] [--threads <n>] [--fp32 <model.onnx>] [--int8 <model.onnx>] [--profile]
+                     float32 against int8 through SuperResolver on a centre crop of the photo, alternating, same tiles and threads;
+                     --profile adds ONNX Runtime's per-operator time over the same tiles for both models
         """;
 
     public static int Main(string[] args)
@@ -48,6 +51,8 @@ public static class Program
                 return RoundTripLoad(args[1], args[2], args[3], register: !args.Contains("--no-register"));
             case "borders":
                 return Borders();
+            case "precision":
+                return PrecisionBenchmark.Run(options);
             default:
                 Console.Error.WriteLine(Usage);
                 return 2;
@@ -211,10 +216,10 @@ public static class Program
         return times.Select(t => t.Order().ElementAt(t.Count / 2)).ToArray();
     }
 
-    private sealed record Tile(float[] Input, float[] Output, int Height, int Width);
+    internal sealed record Tile(float[] Input, float[] Output, int Height, int Width);
 
     /// <summary>The tiles the stage runs, as planar RGB floats (the same layout TiledUpscaler uses).</summary>
-    private static IEnumerable<Tile> Tiles(MLImage image, int tileSize, int overlap, int scale)
+    internal static IEnumerable<Tile> Tiles(MLImage image, int tileSize, int overlap, int scale)
     {
         var rows = TileLayout.Create(image.Height, tileSize, overlap, scale);
         var columns = TileLayout.Create(image.Width, tileSize, overlap, scale);

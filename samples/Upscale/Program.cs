@@ -18,6 +18,7 @@ const string Usage = """
       OUT                 the output file (.png, .jpg or .webp), or a folder (PNG files)
       --scale S           2, 3 or 4 (default 2); with --model, checked against the model's own scale
       --model FILE.onnx   an ONNX super-resolution model of any architecture instead of the default
+      --precision P       fp32 (default) or int8: which embedded default model runs (int8: faster on CPUs with VNNI, docs/MODELS.md)
       --input-range R     the model's value range, 1 or 255 (default: its input_range metadata, else 1)
       --color-order O     RGB or BGR (default: its input_color_order metadata, else RGB)
       --size-multiple N   the model needs H and W multiples of N (SwinIR: its window size)
@@ -90,7 +91,7 @@ catch (ArgumentException e)
 
 using (resolver)
 {
-    string model = arguments.ModelPath ?? $"embedded hspan-x{resolver.Scale}";
+    string model = arguments.ModelPath ?? $"embedded hspan-x{resolver.Scale}{(arguments.Precision == ModelPrecision.Int8 ? "-int8" : "")}";
     Console.WriteLine($"{model}, x{resolver.Scale}, {resolver.ExecutionProvider}, tiles of {resolver.TileSize} px " +
                       $"(ready in {setup.Elapsed.TotalSeconds:F1} s)");
     if (resolver.CudaFailure is string reason)

@@ -13,6 +13,7 @@ internal sealed class UpscaleArguments
     public required string OutputPath { get; init; }
     public int? Scale { get; init; }
     public string? ModelPath { get; init; }
+    public ModelPrecision Precision { get; init; } = ModelPrecision.Float32;
     public string Provider { get; init; } = "auto";
     public int GpuDevice { get; init; }
     public int TileSize { get; init; }
@@ -45,7 +46,7 @@ internal sealed class UpscaleArguments
             if (name == "in-place") { inPlace = true; continue; }
             if (name == "recursive") { recursive = true; continue; }
             if (name == "overwrite") { overwrite = true; continue; }
-            if (name is not ("scale" or "model" or "provider" or "gpu" or "tile" or "overlap" or "threads" or "compare" or "compare-region" or "shard"
+            if (name is not ("scale" or "model" or "precision" or "provider" or "gpu" or "tile" or "overlap" or "threads" or "compare" or "compare-region" or "shard"
                 or "input-range" or "color-order" or "size-multiple"))
                 throw new ArgumentException($"Unknown option '{arg}'.");
             if (i + 1 >= args.Length) throw new ArgumentException($"Option '{arg}' needs a value.");
@@ -61,6 +62,15 @@ internal sealed class UpscaleArguments
                 throw new ArgumentException($"--overlap {overlap} must be less than half the tile ({tile}); use a larger --tile or a smaller --overlap.");
         }
 
+        var precision = values.GetValueOrDefault("precision") switch
+        {
+            null or "fp32" => ModelPrecision.Float32,
+            "int8" => ModelPrecision.Int8,
+            string other => throw new ArgumentException($"--precision must be fp32 or int8, got '{other}'."),
+        };
+        if (values.ContainsKey("precision") && values.ContainsKey("model"))
+            throw new ArgumentException("--precision chooses between the embedded default models; a --model has its own precision.");
+
         string provider = values.GetValueOrDefault("provider", "auto");
         if (provider is not ("auto" or "cuda" or "cpu"))
             throw new ArgumentException($"--provider must be auto, cuda or cpu, got '{provider}'.");
@@ -70,6 +80,7 @@ internal sealed class UpscaleArguments
             OutputPath = positional[1],
             Scale = values.ContainsKey("scale") ? Int(values, "scale", 2, 4) : values.ContainsKey("model") ? null : 2,
             ModelPath = values.GetValueOrDefault("model"),
+            Precision = precision,
             Provider = provider,
             GpuDevice = values.ContainsKey("gpu") ? Int(values, "gpu", 0, 64) : 0,
             TileSize = values.ContainsKey("tile") ? Int(values, "tile", 8, 4096) : 0,
@@ -157,6 +168,7 @@ internal sealed class UpscaleArguments
         {
             Scale = Scale,
             ModelPath = ModelPath,
+            DefaultModelPrecision = Precision,
             TileSize = TileSize,
             // An explicit --tile was checked against this machine's memory; the library's budget follows it.
             AttentionMemoryBudgetBytes = TileSize > 0 ? SuperResolutionOptions.AttentionBytes(TileSize) : new SuperResolutionOptions().AttentionMemoryBudgetBytes,

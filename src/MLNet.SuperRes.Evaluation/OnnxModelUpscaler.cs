@@ -15,12 +15,14 @@ public sealed class OnnxModelUpscaler : IUpscaler, IDisposable
     /// <param name="model">An .onnx file, or "default" for the embedded default model of <paramref name="scale"/>.</param>
     /// <param name="selfEnsemble">Average the x8 flips and transposes as <see cref="SuperResolutionOptions.SelfEnsemble"/> does.</param>
     /// <param name="tiling">Tile and overlap; null tiles as SuperResolve does by default (the model decides the tile size).</param>
-    public OnnxModelUpscaler(string model, int scale, Tiling? tiling = null, bool selfEnsemble = false)
+    /// <param name="precision">Which embedded default runs for "default" (<see cref="SuperResolutionOptions.DefaultModelPrecision"/>); float32 for a file.</param>
+    public OnnxModelUpscaler(string model, int scale, Tiling? tiling = null, bool selfEnsemble = false, ModelPrecision precision = ModelPrecision.Float32)
     {
         var options = new SuperResolutionOptions
         {
             Scale = model == "default" ? scale : null,
             ModelPath = model == "default" ? null : model,
+            DefaultModelPrecision = precision,
             SelfEnsemble = selfEnsemble,
         };
         if (tiling is not null)

@@ -24,7 +24,7 @@ return args[0] switch
     "explain" when rest.Length == 0 => PrintUsage(ExplainCommand.Usage),
     "explain" => ExplainCommand.Run(rest),
     "eval" when rest.Length == 0 => PrintUsage(EvalCommand.Usage),
-    "eval" => EvalCommand.Run(rest, o => EvalModels.Open(o.Model, o.Scale, o.Tiling, o.TopK, o.ResScale, o.SelfEnsemble)),
+    "eval" => EvalCommand.Run(rest, o => EvalModels.Open(o.Model, o.Scale, o.Tiling, o.TopK, o.ResScale, o.SelfEnsemble, o.Precision)),
     _ => PrintUsage($"unknown verb '{args[0]}'.\n{usage}"),
 };
 

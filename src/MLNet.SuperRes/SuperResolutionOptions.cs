@@ -29,6 +29,13 @@ public sealed class SuperResolutionOptions
     public int? Scale = null;
 
     /// <summary>
+    /// Which of the embedded default models to run when neither <see cref="ModelPath"/> nor <see cref="ModelBytes"/>
+    /// is set: <see cref="ModelPrecision.Float32"/> (the default) or <see cref="ModelPrecision.Int8"/>. With a model of
+    /// your own it must stay <see cref="ModelPrecision.Float32"/> (your model's precision is its own).
+    /// </summary>
+    public ModelPrecision DefaultModelPrecision = ModelPrecision.Float32;
+
+    /// <summary>
     /// Path of a single-image super-resolution ONNX model (one float32 [N, 3, H, W] input, one float32
     /// [N, 3, s*H, s*W] output, of any names; see <see cref="InputRange"/>, <see cref="InputColorOrder"/> and
     /// <see cref="InputSizeMultiple"/>) to use instead of the embedded default. Only apply models from

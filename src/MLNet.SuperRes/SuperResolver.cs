@@ -256,6 +256,9 @@ public sealed class SuperResolver : IDisposable
             throw new ArgumentOutOfRangeException(nameof(options), threads, $"{nameof(SuperResolutionOptions.IntraOpNumThreads)} must not be negative.");
         if (options.GpuDeviceId is int device && device < 0)
             throw new ArgumentOutOfRangeException(nameof(options), device, $"{nameof(SuperResolutionOptions.GpuDeviceId)} must not be negative.");
+        if (!Enum.IsDefined(options.DefaultModelPrecision))
+            throw new ArgumentOutOfRangeException(nameof(options), options.DefaultModelPrecision,
+                $"{nameof(SuperResolutionOptions.DefaultModelPrecision)} must be {nameof(ModelPrecision.Float32)} or {nameof(ModelPrecision.Int8)}.");
         return options;
     }
 

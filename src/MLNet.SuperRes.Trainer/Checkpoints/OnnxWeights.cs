@@ -32,6 +32,11 @@ public static class OnnxWeights
                 $"'{path}' is an ONNX model, but not one written by {OnnxContract.ExporterValue}'s export verb; only those keep the " +
                 "state_dict names its weights can be read back by.");
 
+        if (metadata.TryGetValue(OnnxContract.Precision, out var precision))
+            throw new InvalidDataException(
+                $"'{path}' is quantized ({precision}); its weights cannot seed a float network. " +
+                "Read the float32 model it was quantized from.");
+
         var tensors = new Dictionary<string, Tensor>();
         foreach (var initializer in model.Graph.Initializer)
         {

@@ -11,7 +11,7 @@ public static class EvalCommand
 {
     /// <summary>The usage text printed with every usage error.</summary>
     public const string Usage =
-        "usage: eval --data FOLDER --scale S --model (bicubic|MODEL) [--self-ensemble] [--tile N] [--overlap N] [--topk K] [--res-scale R] [--json FILE]\n" +
+        "usage: eval --data FOLDER --scale S --model (bicubic|MODEL) [--self-ensemble] [--tile N] [--overlap N] [--topk K] [--res-scale R] [--precision fp32|int8] [--json FILE]\n" +
         "  --data FOLDER     folder of high-resolution images (png, bmp, jpg, jpeg, webp)\n" +
         "  --scale S         integer upscaling factor, 2 or more\n" +
         "  --model MODEL     'bicubic' (MATLAB bicubic), 'default' (the embedded default model), an .onnx file, or a checkpoint (.pt, .safetensors, training folder)\n" +
@@ -20,6 +20,7 @@ public static class EvalCommand
         "  --overlap N       pixels shared by neighbouring tiles (default 4, less for tiles under 10), less than half the tile\n" +
         "  --topk K          a checkpoint's soft-thresholding top-k (default: the checkpoint's, else 128)\n" +
         "  --res-scale R     a checkpoint's residual scale (default: the checkpoint's, else 0.1)\n" +
+        "  --precision P     with --model default: fp32 (default) or int8, the embedded int8 model\n" +
         "  --json FILE       also write the scores as JSON to FILE\n" +
         "  --verbose         print the stack trace of a failure";
 
@@ -53,7 +54,8 @@ public static class EvalCommand
             EvaluationReport report;
             try
             {
-                report = new Evaluator(upscaler).EvaluateFolder(options.Data, options.Model, options.SelfEnsemble, (done, total, next) =>
+                report = new Evaluator(upscaler).EvaluateFolder(options.Data,
+                    options.Precision == ModelPrecision.Int8 ? $"{options.Model} int8" : options.Model, options.SelfEnsemble, (done, total, next) =>
                 {
                     string eta = done == 0 ? "" : $", ETA {TimeSpan.FromSeconds(stopwatch.Elapsed.TotalSeconds / done * (total - done)):m\\:ss}";
                     console.Status($"image {done + 1}/{total} {next}{eta}");
@@ -83,6 +85,9 @@ public static class EvalCommand
         /// <summary>A checkpoint's top-k and residual scale when given (an ONNX model has them built in).</summary>
         public int? TopK { get; init; }
         public double? ResScale { get; init; }
+
+        /// <summary>Which embedded default <c>--model default</c> runs.</summary>
+        public ModelPrecision Precision { get; init; } = ModelPrecision.Float32;
     }
 
     /// <summary>Parses the eval options; on failure <paramref name="error"/> says what is wrong.</summary>
@@ -114,7 +119,16 @@ public static class EvalCommand
         var tiling = ReadTiling(cl);
         int? topk = cl.Int("topk", min: 1);
         double? resScale = cl.Double("res-scale");
+        string? precisionText = cl.String("precision");
         cl.RejectUnknown();
+        var precision = precisionText switch
+        {
+            null or "fp32" => ModelPrecision.Float32,
+            "int8" => ModelPrecision.Int8,
+            _ => throw new UsageException($"--precision must be fp32 or int8, got '{precisionText}'."),
+        };
+        if (precisionText is not null && model != "default")
+            throw new UsageException($"--precision chooses among the embedded default models (--model default); '{model}' has its own precision.");
         if (!Directory.Exists(data))
             throw new UsageException($"--data folder '{data}' does not exist.");
         if (selfEnsemble && model == "bicubic")
@@ -122,7 +136,7 @@ public static class EvalCommand
         bool isCheckpoint = model != "bicubic" && model != "default" && !model.EndsWith(".onnx", StringComparison.OrdinalIgnoreCase);
         if ((topk is not null || resScale is not null) && !isCheckpoint)
             throw new UsageException($"--topk and --res-scale apply to checkpoints; '{model}' has them built in.");
-        return new Options(data, scale, model, selfEnsemble, json) { Tiling = tiling, TopK = topk, ResScale = resScale };
+        return new Options(data, scale, model, selfEnsemble, json) { Tiling = tiling, TopK = topk, ResScale = resScale, Precision = precision };
     }
 
     /// <summary>The tiling --tile and --overlap give (8 to <see cref="MaxTile"/>, overlap under half the tile); null when neither is.</summary>

@@ -14,13 +14,15 @@ namespace MLNet.SuperRes.Trainer.Commands;
 /// </summary>
 public static class EvalModels
 {
-    public static IUpscaler Open(string model, int scale, Tiling? tiling = null, int? topk = null, double? resScale = null, bool selfEnsemble = false)
+    /// <param name="precision">Which embedded default "default" names (float32 or int8); ignored for other models.</param>
+    public static IUpscaler Open(string model, int scale, Tiling? tiling = null, int? topk = null, double? resScale = null, bool selfEnsemble = false,
+        ModelPrecision precision = ModelPrecision.Float32)
     {
         if (model == "default" || model.EndsWith(".onnx", StringComparison.OrdinalIgnoreCase))
         {
             if (Directory.Exists(model)) throw new FileNotFoundException($"Model '{model}' is a folder, not an .onnx file.", model);
             if (model != "default" && !File.Exists(model)) throw new FileNotFoundException($"Model '{model}' does not exist.", model);
-            return new OnnxModelUpscaler(model, scale, tiling, selfEnsemble);
+            return new OnnxModelUpscaler(model, scale, tiling, selfEnsemble, model == "default" ? precision : ModelPrecision.Float32);
         }
         return new CheckpointUpscaler(LoadNetwork(model, scale, topk, resScale), CPU, tiling ?? Tiling.Default, selfEnsemble);
     }

@@ -4,7 +4,9 @@ using Google.Protobuf;
 using MLNet.SuperRes.Files;
 using MLNet.SuperRes.Trainer.Archs;
 using MLNet.SuperRes.Trainer.Checkpoints;
+using MLNet.SuperRes.Evaluation.Images;
 using MLNet.SuperRes.Trainer.Export;
+using MLNet.SuperRes.Trainer.Export.Quantization;
 
 namespace MLNet.SuperRes.Trainer.Commands;
 
@@ -17,14 +19,26 @@ public static class ExportCommand
 {
     public const string Usage =
         "usage: MLNet.SuperRes.Trainer export --checkpoint FILE [--topk K] [--res-scale R] --output MODEL.onnx [--verify]\n" +
+        "                                     [--int8 --calibrate FOLDER[,FOLDER...] [--calibrate-images N] [--calibration-statistic minmax|percentile]]\n" +
         "  --checkpoint FILE  official PyTorch .pt state_dict, .safetensors state_dict, or a checkpoint written by train\n" +
         "  --topk K           soft-thresholding top-k (default: the checkpoint's, else 128)\n" +
         "  --res-scale R      residual scale (default: the checkpoint's, else 0.1)\n" +
         "  --output FILE      the ONNX model to write\n" +
-        "  --verify           run ONNX Runtime and TorchSharp on the same random input; fail beyond 1e-4 max abs difference";
+        "  --verify           run ONNX Runtime and TorchSharp on the same random input; fail beyond 1e-4 max abs difference\n" +
+        "                     (with --int8: the float graph, before it is quantized)\n" +
+        "  --int8             static int8 quantization: the convolutions in QDQ form (per-channel int8 weights, uint8\n" +
+        "                     activations calibrated on --calibrate); the attention, soft thresholding and residual adds stay float\n" +
+        "  --calibrate F      folders of training images to calibrate on (never the test sets you evaluate on)\n" +
+        "  --calibrate-images N  images spread evenly over those folders, 4 LR crops each (default 32)\n" +
+        "  --calibration-statistic S  percentile (default: 0.001% clipped at each end) or minmax (the range seen)";
+
+    public const int DefaultCalibrationImages = 32;
 
     /// <summary>Parsed options of the verb.</summary>
-    public sealed record Options(string Checkpoint, string Output, int? TopK, double? ResScale, bool Verify);
+    public sealed record Options(string Checkpoint, string Output, int? TopK, double? ResScale, bool Verify, Int8Options? Int8 = null);
+
+    /// <summary>Options of an int8 export.</summary>
+    public sealed record Int8Options(IReadOnlyList<string> CalibrationFolders, int CalibrationImages, CalibrationStatistic Statistic);
 
     /// <summary>Runs the verb with the arguments that follow <c>export</c>.</summary>
     public static int Run(string[] args) => Run(args, Console.Out, Console.Error);
@@ -35,12 +49,45 @@ public static class ExportCommand
     /// <summary>Parses the arguments; throws <see cref="UsageException"/> naming what is wrong.</summary>
     public static Options Parse(string[] args)
     {
-        var cl = new CommandLine(args, "verify");
-        var options = new Options(cl.Required("checkpoint"), cl.Required("output"), cl.Int("topk", min: 1), cl.Double("res-scale"), cl.Has("verify"));
+        var cl = new CommandLine(args, "verify", "int8");
+        var options = new Options(cl.Required("checkpoint"), cl.Required("output"), cl.Int("topk", min: 1), cl.Double("res-scale"), cl.Has("verify"),
+            ParseInt8(cl));
         if (Path.GetFullPath(options.Output) == Path.GetFullPath(options.Checkpoint))
             throw new UsageException($"--output '{options.Output}' is the checkpoint itself; it would be replaced by the ONNX model. Give another file.");
         cl.RejectUnknown();
         return options;
+    }
+
+    private static Int8Options? ParseInt8(CommandLine cl)
+    {
+        bool int8 = cl.Has("int8");
+        string? calibrate = cl.String("calibrate");
+        int? images = cl.Int("calibrate-images", min: 1);
+        string? statistic = cl.String("calibration-statistic");
+        if (!int8)
+        {
+            if (calibrate is not null || images is not null || statistic is not null)
+                throw new UsageException("--calibrate, --calibrate-images and --calibration-statistic belong to --int8, which is not given.");
+            return null;
+        }
+        if (calibrate is null) throw new UsageException("--int8 needs --calibrate FOLDER: training images to calibrate the activations on.");
+        var folders = calibrate.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        if (folders.Length == 0) throw new UsageException($"--calibrate '{calibrate}' names no folder.");
+        foreach (var folder in folders)
+        {
+            if (!Directory.Exists(folder))
+                throw new UsageException(File.Exists(folder) ? $"--calibrate '{folder}' is a file; give a folder of images." : $"--calibrate folder '{folder}' does not exist.");
+            if (RgbImage.ImageFilesIn(folder).Count == 0)
+                throw new UsageException($"--calibrate folder '{folder}' holds no image ({string.Join(", ", RgbImage.SupportedExtensions)}).");
+        }
+        var parsedStatistic = statistic switch
+        {
+            null => Int8Quantizer.DefaultStatistic,
+            "minmax" => CalibrationStatistic.MinMax,
+            "percentile" => CalibrationStatistic.Percentile,
+            _ => throw new UsageException($"--calibration-statistic must be minmax or percentile, got '{statistic}'."),
+        };
+        return new Int8Options(folders, images ?? DefaultCalibrationImages, parsedStatistic);
     }
 
     private static int Execute(Options options, TextWriter output, TextWriter error)
@@ -59,11 +106,35 @@ public static class ExportCommand
         var bytes = proto.ToByteArray();
         clock.Stop();
         if (options.Verify && !Verified(model, bytes, output, error)) return Verb.Failure;
+        string precision = "";
+        if (options.Int8 is { } int8)
+        {
+            bytes = Quantized(proto, bytes, config.Scale, int8, output, error);
+            precision = " int8";
+        }
         AtomicFile.WriteAllBytes(options.Output, bytes);
-        output.WriteLine($"Exported HSPAN x{config.Scale} ({config.NResGroups} groups x {config.NResBlocks} blocks, {config.NFeats} features, " +
+        output.WriteLine($"Exported{precision} HSPAN x{config.Scale} ({config.NResGroups} groups x {config.NResBlocks} blocks, {config.NFeats} features, " +
                          $"top-k {config.TopK}, res_scale {config.ResScale.ToString(CultureInfo.InvariantCulture)}) from {info.Source} " +
                          $"to {options.Output}: {new FileInfo(options.Output).Length / 1048576.0:F1} MiB in {clock.Elapsed.TotalSeconds:F1} s.");
         return Verb.Success;
+    }
+
+    /// <summary>The int8 model: calibrated, rewritten, and compared with the float model on a few calibration crops.</summary>
+    private static byte[] Quantized(Onnx.ModelProto floatModel, byte[] floatBytes, int scale, Int8Options int8, TextWriter output, TextWriter error)
+    {
+        foreach (var folder in int8.CalibrationFolders.Where(CalibrationCrops.IsBenchmarkTestSet))
+            error.WriteLine($"export: warning: calibrating on '{folder}', a benchmark test set; scores on it will flatter the int8 model. Calibrate on training images.");
+        var files = CalibrationCrops.Spread(CalibrationCrops.ImageFiles(int8.CalibrationFolders), int8.CalibrationImages);
+        var clock = Stopwatch.StartNew();
+        var (model, summary) = Int8Quantizer.Quantize(floatModel, scale, files, int8.Statistic);
+        var bytes = model.ToByteArray();
+        output.WriteLine($"Calibrated on {summary.Images} images ({summary.Crops} LR crops, {summary.Statistic}) and quantized " +
+                         $"{QdqRewriter.QuantizedConvs(floatModel.Graph).Count} convolutions in {clock.Elapsed.TotalSeconds:F1} s.");
+        var check = CalibrationCrops.Spread(files, 4).SelectMany((file, i) => CalibrationCrops.Of(file, scale, seed: 1000 + i));
+        var agreement = QuantizationAgreement.Measure(floatBytes, bytes, check);
+        output.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"Int8 against float32 on crops of 4 calibration images: PSNR {agreement.Psnr:F2} dB, max abs difference {agreement.MaxAbsDifference:E2}."));
+        return bytes;
     }
 
     /// <summary>ONNX Runtime against TorchSharp on a random input, before anything is written.</summary>

@@ -26,9 +26,13 @@ internal static class OnnxContract
     public const string Source = "source";
     public const string Iterations = "iterations";
     public const string Exporter = "exporter";
+    /// <summary>Present on quantized exports: <see cref="PrecisionInt8"/>. Absent means float32.</summary>
+    public const string Precision = "precision";
+    public const string Calibration = "calibration";
 
     public const string ArchitectureValue = "HSPAN";
     public const string InputColorOrderValue = "RGB";
     public const string InputRangeValue = "0-1";
     public const string ExporterValue = "MLNet.SuperRes.Trainer";
+    public const string PrecisionInt8 = "int8";
 }

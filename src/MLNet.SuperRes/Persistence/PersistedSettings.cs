@@ -51,6 +51,7 @@ internal sealed class PersistedSettings
         Add(text, "input-range", options.InputRange?.ToString(CultureInfo.InvariantCulture));
         Add(text, "input-color-order", options.InputColorOrder);
         Add(text, "input-size-multiple", options.InputSizeMultiple?.ToString(CultureInfo.InvariantCulture));
+        Add(text, "default-model-precision", options.DefaultModelPrecision.ToString());
         Add(text, "model-description", model.Description.Replace('\n', ' '));
         Add(text, "model-sha256", model.Sha256);
         text.Append(ModelKey).Append(Convert.ToBase64String(model.Bytes));
@@ -99,6 +100,7 @@ internal sealed class PersistedSettings
             InputRange = values.GetValueOrDefault("input-range") is { Length: > 0 } range ? float.Parse(range, CultureInfo.InvariantCulture) : null,
             InputColorOrder = values.GetValueOrDefault("input-color-order") is { Length: > 0 } order ? order : null,
             InputSizeMultiple = values.GetValueOrDefault("input-size-multiple") is { Length: > 0 } multiple ? int.Parse(multiple, CultureInfo.InvariantCulture) : null,
+            DefaultModelPrecision = values.GetValueOrDefault("default-model-precision") is { Length: > 0 } precision ? ParsePrecision(precision) : ModelPrecision.Float32,
         };
 
         byte[] bytes = Convert.FromBase64String(text[(header.Length + 1 + ModelKey.Length)..].ToString());
@@ -118,6 +120,12 @@ internal sealed class PersistedSettings
 
         return new PersistedSettings(options, model, layout);
     }
+
+    private static ModelPrecision ParsePrecision(string text) =>
+        Enum.TryParse(text, ignoreCase: false, out ModelPrecision precision) && Enum.IsDefined(precision) && !char.IsDigit(text[0])
+            ? precision
+            : throw new InvalidOperationException(
+                $"The saved SuperResolve settings have an unknown default-model-precision '{Truncate(text)}' (expected {nameof(ModelPrecision.Float32)} or {nameof(ModelPrecision.Int8)}).");
 
     private static void Add(StringBuilder text, string key, string? value) =>
         text.Append(key).Append('=').Append(value ?? "").Append('\n');

@@ -35,6 +35,20 @@ public sealed class SampleTests(ITestOutputHelper output) : IDisposable
     }
 
     [Fact]
+    public void Upscale_WithPrecisionInt8_RunsTheEmbeddedInt8Model()
+    {
+        DotnetCli.Build(UpscaleProject);
+        string input = Path.Combine(_temp, "small.png"), result = Path.Combine(_temp, "small-x4.png");
+        using (var card = Image.Load<Rgba32>(TestCard))
+            card.Clone(m => m.Crop(new Rectangle(30, 40, 36, 28))).SaveAsPng(input);
+        var (exitCode, log) = DotnetCli.RunSample(UpscaleProject, $"\"{input}\" \"{result}\" --scale 4 --precision int8 --provider cpu", Minutes5);
+        output.WriteLine(log);
+        Assert.True(exitCode == 0, log);
+        Assert.Contains("embedded hspan-x4-int8, x4, CPU", log);
+        Assert.Equal((144, 112), Size(result));
+    }
+
+    [Fact]
     public void Upscale_AFolder_WritesOnePngPerImage_AndNamesTheOneItCannotRead()
     {
         DotnetCli.Build(UpscaleProject);
@@ -71,6 +85,8 @@ public sealed class SampleTests(ITestOutputHelper output) : IDisposable
     [InlineData("IN IN", "is also an input", 2)]
     [InlineData("IN out.png --tile 4096", "the largest tile that fits is", 2)]
     [InlineData("IN out.png --model .", "is a folder", 1)]
+    [InlineData("IN out.png --precision int4", "--precision must be fp32 or int8, got 'int4'", 2)]
+    [InlineData("IN out.png --precision int8 --model m.onnx", "--precision chooses between the embedded default models", 2)]
     public void Upscale_BadArguments_SayWhatIsWrong(string arguments, string message, int expectedExitCode)
     {
         DotnetCli.Build(UpscaleProject);

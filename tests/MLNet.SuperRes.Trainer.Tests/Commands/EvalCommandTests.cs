@@ -34,6 +34,9 @@ public sealed class EvalCommandTests : IDisposable
         { ["--data", "DATA", "--scale", "2", "--model", "m.onnx", "--topk", "16"], "--topk and --res-scale apply to checkpoints" },
         { ["--data", "DATA", "--scale", "2", "--model", "default", "--res-scale", "0.5"], "--topk and --res-scale apply to checkpoints" },
         { ["--data", "DATA", "--scale", "2", "--model", "c.pt", "--topk", "0"], "--topk must be a whole number of at least 1" },
+        { ["--data", "DATA", "--scale", "2", "--model", "default", "--precision", "int4"], "--precision must be fp32 or int8, got 'int4'" },
+        { ["--data", "DATA", "--scale", "2", "--model", "m.onnx", "--precision", "int8"], "--precision chooses among the embedded default models (--model default); 'm.onnx' has its own precision" },
+        { ["--data", "DATA", "--scale", "2", "--model", "bicubic", "--precision", "fp32"], "--precision chooses among the embedded default models" },
     };
 
     [Theory]
@@ -55,6 +58,10 @@ public sealed class EvalCommandTests : IDisposable
 
         Assert.True(EvalCommand.TryParse(["--model", "m.onnx", "--scale", "2", "--data", Set5, "--tile", "48", "--overlap", "8"], out options, out _));
         Assert.Equal(new Tiling(48, 8), options.Tiling);
+        Assert.Equal(ModelPrecision.Float32, options.Precision);
+
+        Assert.True(EvalCommand.TryParse(["--model", "default", "--scale", "3", "--data", Set5, "--precision", "int8"], out options, out _));
+        Assert.Equal(ModelPrecision.Int8, options.Precision);
     }
 
     [Fact]

@@ -84,6 +84,64 @@ public class ExportCommandTests : IDisposable
         Assert.Contains("usage:", error);
     }
 
+    [Theory]
+    [InlineData(new[] { "--int8" }, "--int8 needs --calibrate FOLDER")]
+    [InlineData(new[] { "--int8", "--calibrate", "{missing}" }, "--calibrate folder '{missing}' does not exist")]
+    [InlineData(new[] { "--int8", "--calibrate", "{empty}" }, "--calibrate folder '{empty}' holds no image")]
+    [InlineData(new[] { "--int8", "--calibrate", "{file}" }, "--calibrate '{file}' is a file")]
+    [InlineData(new[] { "--int8", "--calibrate", "," }, "--calibrate ',' names no folder")]
+    [InlineData(new[] { "--int8", "--calibrate", "{t91}", "--calibrate-images", "0" }, "--calibrate-images must be a whole number of at least 1, got '0'")]
+    [InlineData(new[] { "--int8", "--calibrate", "{t91}", "--calibration-statistic", "mse" }, "--calibration-statistic must be minmax or percentile, got 'mse'")]
+    [InlineData(new[] { "--calibrate", "{t91}" }, "--calibrate, --calibrate-images and --calibration-statistic belong to --int8")]
+    [InlineData(new[] { "--calibrate-images", "4" }, "belong to --int8, which is not given")]
+    public void Int8UsageErrorsExitWith2AndNameWhatIsWrong(string[] int8Args, string message)
+    {
+        string empty = Directory.CreateDirectory(Path.Combine(dir, "empty")).FullName;
+        string file = Path.Combine(dir, "file.png");
+        File.WriteAllText(file, "");
+        string Fill(string text) => text.Replace("{missing}", Path.Combine(dir, "missing")).Replace("{empty}", empty).Replace("{file}", file)
+            .Replace("{t91}", Path.Combine(MLNet.SuperRes.Tests.SharedData.Data, "train", "T91"));
+        var onnx = Path.Combine(dir, "m.onnx");
+        var (code, _, error) = Run(["--checkpoint", Reference.PathOf("x2_small.weights.safetensors"), "--output", onnx, .. int8Args.Select(Fill)]);
+        Assert.Equal(2, code);
+        Assert.Contains(Fill(message), error);
+        Assert.Contains("usage:", error);
+        Assert.False(File.Exists(onnx));
+    }
+
+    [Fact]
+    public void Int8ExportIsQuantizedCalibratedAndMarked_AndCannotSeedTraining()
+    {
+        var onnx = Path.Combine(dir, "x2-int8.onnx");
+        var (code, output, error) = Run("--checkpoint", Reference.PathOf("x2_small.weights.safetensors"), "--topk", "16", "--output", onnx, "--verify",
+            "--int8", "--calibrate", Path.Combine(MLNet.SuperRes.Tests.SharedData.Data, "train", "T91"), "--calibrate-images", "2");
+
+        Assert.True(code == 0, $"exit {code}: {error}");
+        Assert.DoesNotContain("warning", error);
+        Assert.Contains("Verified", output); // the float graph, before quantization
+        Assert.Contains("Calibrated on 2 images (8 LR crops, Percentile)", output);
+        Assert.Contains("Int8 against float32", output);
+        var metadata = MetadataOf(onnx);
+        Assert.Equal(("int8", "2", "x2_small.weights.safetensors"), (metadata["precision"], metadata["scale"], metadata["source"]));
+        Assert.StartsWith("2 images, 8 LR crops of 40 px, Percentile", metadata["calibration"]);
+        var graph = ModelProto.Parser.ParseFrom(File.ReadAllBytes(onnx)).Graph;
+        Assert.Contains(graph.Node, n => n.OpType == "QuantizeLinear");
+
+        var refused = Assert.Throws<InvalidDataException>(() => HspanCheckpoint.Read(onnx));
+        Assert.Contains("is quantized (int8); its weights cannot seed a float network", refused.Message);
+    }
+
+    [Fact]
+    public void CalibratingOnATestSetIsWarnedAbout()
+    {
+        var onnx = Path.Combine(dir, "x2-int8.onnx");
+        string set5 = Path.Combine(MLNet.SuperRes.Tests.SharedData.Data, "Set5");
+        var (code, _, error) = Run("--checkpoint", Reference.PathOf("x2_small.weights.safetensors"), "--topk", "16", "--output", onnx,
+            "--int8", "--calibrate", set5 + Path.DirectorySeparatorChar, "--calibrate-images", "1");
+        Assert.True(code == 0, $"exit {code}: {error}");
+        Assert.Contains("a benchmark test set; scores on it will flatter the int8 model", error);
+    }
+
     [Fact]
     public void MissingCheckpointIsNamedAndNothingIsWritten()
     {
