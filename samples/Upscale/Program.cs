@@ -41,6 +41,12 @@ const string Usage = """
                           are written whole and renamed, so one that exists is complete)
     """;
 
+if (args is ["--help"] or ["-h"])
+{
+    Console.WriteLine(Usage);
+    return 0;
+}
+
 UpscaleArguments arguments;
 try
 {
@@ -72,7 +78,7 @@ try
 }
 catch (Exception e) when (e is InvalidOperationException or ArgumentException or FileNotFoundException or InvalidDataException)
 {
-    Console.Error.WriteLine(e.Message);
+    Console.Error.WriteLine(UpscaleArguments.InSampleTerms(e.Message));
     return 1;
 }
 try
@@ -143,7 +149,7 @@ using (resolver)
                                       or ArgumentException or InvalidOperationException or NotSupportedException)
         {
             failed++;
-            progress.Finished($"{Path.GetFileName(input)} FAILED: {e.Message}");
+            progress.Finished($"{Path.GetFileName(input)} FAILED: {UpscaleArguments.InSampleTerms(e.Message)}");
         }
     }
     progress.Finish();

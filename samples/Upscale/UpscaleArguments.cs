@@ -32,6 +32,31 @@ internal sealed class UpscaleArguments
     public string? ComparePath { get; init; }
     public SixLabors.ImageSharp.Rectangle? CompareRegion { get; init; }
 
+    /// <summary>The library's messages name its options; this sample's user knows them as flags.</summary>
+    public static string InSampleTerms(string message)
+    {
+        foreach (var (option, flag) in OptionFlags)
+            message = System.Text.RegularExpressions.Regex.Replace(message, $@"\b(?:{nameof(SuperResolutionOptions)}\.)?{option}\b", flag);
+        return message;
+    }
+
+    private static readonly (string Option, string Flag)[] OptionFlags =
+    [
+        (nameof(SuperResolutionOptions.MaxInputPixels), "this sample's size limit"),
+        (nameof(SuperResolutionOptions.FallbackToCpu), "--provider auto"),
+        (nameof(SuperResolutionOptions.ModelPath), "--model"),
+        (nameof(SuperResolutionOptions.DefaultModelPrecision), "--precision"),
+        (nameof(SuperResolutionOptions.TileOverlap), "--overlap"),
+        (nameof(SuperResolutionOptions.TileSize), "--tile"),
+        (nameof(SuperResolutionOptions.IntraOpNumThreads), "--threads"),
+        (nameof(SuperResolutionOptions.GpuDeviceId), "--gpu"),
+        (nameof(SuperResolutionOptions.InputRange), "--input-range"),
+        (nameof(SuperResolutionOptions.InputColorOrder), "--color-order"),
+        (nameof(SuperResolutionOptions.InputSizeMultiple), "--size-multiple"),
+        (nameof(SuperResolutionOptions.SelfEnsemble), "--self-ensemble"),
+        (nameof(SuperResolutionOptions.Scale), "--scale"),
+    ];
+
     public static UpscaleArguments Parse(string[] args)
     {
         var positional = new List<string>();
@@ -211,6 +236,9 @@ internal sealed class UpscaleArguments
             throw new ArgumentException("--compare works on a single image, not a folder.");
         if (File.Exists(OutputPath))
             throw new ArgumentException($"IN is a folder, so OUT must be a folder too, but '{OutputPath}' is a file.");
+        if (!Directory.Exists(OutputPath) && ImageFiles.WritableExtensions.Contains(Path.GetExtension(OutputPath).ToLowerInvariant()))
+            throw new ArgumentException($"IN is a folder, so OUT must be a folder too, but '{OutputPath}' names an image file; " +
+                                        $"give a folder (e.g. '{Path.ChangeExtension(OutputPath, null)}').");
 
         // With OUT inside IN, a rerun must not take the outputs of the last run for inputs.
         string outputRoot = Path.TrimEndingDirectorySeparator(Path.GetFullPath(OutputPath)) + Path.DirectorySeparatorChar;

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
 using MLNet.SuperRes.Evaluation;
+using MLNet.SuperRes.Files;
 
 namespace MLNet.SuperRes.Trainer.Commands;
 
@@ -44,6 +45,7 @@ public static class EvalCommand
         return Verb.Run("eval", Usage, args, arguments =>
         {
             var options = Parse(arguments);
+            if (options.Json is not null) AtomicFile.EnsureWritable(options.Json);
             IUpscaler upscaler = options.Model == "bicubic" ? new BicubicUpscaler(options.Scale) : openModel(options);
             using var owned = upscaler as IDisposable;
             if (upscaler.Scale != options.Scale)

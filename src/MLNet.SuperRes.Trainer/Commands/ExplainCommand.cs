@@ -1,6 +1,7 @@
 using System.Globalization;
 using MLNet.SuperRes.Engine;
 using MLNet.SuperRes.Evaluation;
+using MLNet.SuperRes.Files;
 using MLNet.SuperRes.Trainer.Explain;
 using MLNet.SuperRes.Trainer.Inference;
 using static TorchSharp.torch;
@@ -70,15 +71,12 @@ public static class ExplainCommand
         if (Explanation.FileNames(network.Config.NResGroups).FirstOrDefault(name => Path.GetFullPath(Path.Combine(options.Out, name)) == image) is string clash)
             throw new UsageException($"--out '{options.Out}' would overwrite the image '{options.Image}' with {clash}; give another folder.");
 
+        AtomicFile.EnsureWritable(Path.Combine(options.Out, Explanation.JsonFileName));
+
         var engine = new TiledUpscaler(new TorchTileNetwork(network, CPU), options.Tiling.Tile, options.Tiling.Overlap, selfEnsemble: false);
         var tile = engine.CutTile(picture.Pixels, picture.Width, picture.Height, picture.PixelFormat, options.X, options.Y);
         var blocks = AttentionProbe.Run(network, tile);
 
-        try { Directory.CreateDirectory(options.Out); }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            throw new IOException($"Cannot create the --out folder '{options.Out}': {e.Message}", e);
-        }
         var source = new TileSource(tile, options.Image, picture.Width, picture.Height, options.X, options.Y);
         var removed = new Explanation(options.Model, options.Scale, source, blocks).Write(options.Out);
 

@@ -92,6 +92,7 @@ public static class ExportCommand
 
     private static int Execute(Options options, TextWriter output, TextWriter error)
     {
+        AtomicFile.EnsureWritable(options.Output);
         if (options.Verify) OnnxRuntimeLog.TryStartCapture();
 
         var file = HspanCheckpoint.Read(options.Checkpoint);

@@ -77,6 +77,32 @@ internal static class AtomicFile
         }
     }
 
+    /// <summary>
+    /// Checks, before long work whose result goes to <paramref name="path"/>, that its folder takes new files
+    /// (creating the folder when missing), so the failure comes first rather than after the work.
+    /// </summary>
+    public static void EnsureWritable(string path)
+    {
+        var full = Path.GetFullPath(path);
+        if (Directory.Exists(full))
+            throw new IOException($"Cannot write '{full}': it is a folder; nothing was written.");
+        var folder = Path.GetDirectoryName(full)!;
+        var probe = Path.Combine(folder, $".{Path.GetFileName(full)}.{Environment.ProcessId}-{Guid.NewGuid():N}.probe");
+        try
+        {
+            Directory.CreateDirectory(folder);
+            using (new FileStream(probe, FileMode.CreateNew, FileAccess.Write)) { }
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new IOException($"Cannot write '{full}': the folder '{folder}' does not take new files ({e.Message}); nothing was written.", e);
+        }
+        finally
+        {
+            if (File.Exists(probe)) File.Delete(probe);
+        }
+    }
+
     public static void WriteAllText(string path, string text) =>
         Write(path, stream => { using var writer = new StreamWriter(stream, leaveOpen: true); writer.Write(text); });
 

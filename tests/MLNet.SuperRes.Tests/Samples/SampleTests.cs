@@ -87,13 +87,19 @@ public sealed class SampleTests(ITestOutputHelper output) : IDisposable
     [InlineData("IN out.png --model .", "is a folder", 1)]
     [InlineData("IN out.png --precision int4", "--precision must be fp32 or int8, got 'int4'", 2)]
     [InlineData("IN out.png --precision int8 --model m.onnx", "--precision chooses between the embedded default models", 2)]
+    [InlineData("DIR out.png", "names an image file; give a folder (e.g. 'out')", 2)]
+    [InlineData("IN out.png --provider cuda", "or set --provider auto to run on the CPU", 1)]
+    [InlineData("--help", "Usage: Upscale IN OUT", 0)]
     public void Upscale_BadArguments_SayWhatIsWrong(string arguments, string message, int expectedExitCode)
     {
         DotnetCli.Build(UpscaleProject);
-        var (exitCode, log) = DotnetCli.RunSample(UpscaleProject, arguments.Replace("IN", $"\"{TestCard}\""), Minutes5);
+        var (exitCode, log) = DotnetCli.RunSample(UpscaleProject,
+            arguments.Replace("IN", $"\"{TestCard}\"").Replace("DIR", $"\"{Path.GetDirectoryName(TestCard)}\""), Minutes5);
         output.WriteLine(log);
         Assert.Equal(expectedExitCode, exitCode);
         Assert.Contains(message, log);
+        Assert.DoesNotContain(nameof(SuperResolutionOptions), log);
+        Assert.DoesNotContain(nameof(SuperResolutionOptions.FallbackToCpu), log);
     }
 
     [Fact]

@@ -80,6 +80,18 @@ public sealed class EvalCommandTests : IDisposable
     }
 
     [Fact]
+    public void AJsonPathThatCannotBeWrittenFailsBeforeTheModelIsOpened()
+    {
+        string blocked = Path.Combine(_folder, "a-file");
+        File.WriteAllText(blocked, "x");
+        bool opened = false;
+        int exitCode = EvalCommand.Run(["--data", Set5, "--scale", "2", "--model", "nearest", "--json", Path.Combine(blocked, "scores.json")],
+            o => { opened = true; return new NearestUpscaler(o.Scale); });
+        Assert.Equal(EvalCommand.Failure, exitCode);
+        Assert.False(opened);
+    }
+
+    [Fact]
     public void OtherModelsComeFromTheCallerAndCanBeEnsembled()
     {
         var requests = new List<(string, int, bool)>();

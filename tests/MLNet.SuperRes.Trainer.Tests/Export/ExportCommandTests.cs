@@ -37,6 +37,18 @@ public class ExportCommandTests : IDisposable
     }
 
     [Fact]
+    public void AnOutputThatCannotBeWrittenIsNamedBeforeTheCheckpointIsRead()
+    {
+        string blocked = Path.Combine(dir, "a-file");
+        File.WriteAllText(blocked, "x");
+        var (code, _, error) = Run("--checkpoint", Path.Combine(dir, "missing.safetensors"), "--output", Path.Combine(blocked, "x2.onnx"));
+        Assert.Equal(1, code);
+        Assert.Contains("Cannot write", error);
+        Assert.Contains("x2.onnx", error);
+        Assert.DoesNotContain("missing.safetensors", error);
+    }
+
+    [Fact]
     public void OfficialPtExportsAndVerifies()
     {
         var onnx = Path.Combine(dir, "sub", "x2.onnx");
