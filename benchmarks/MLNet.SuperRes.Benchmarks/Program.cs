@@ -27,7 +27,7 @@ public static class Program
           borders    uniform images of 1x1 to 100x100 through the default models: mean and worst-corner error
           precision  --image <photo.png> [--crop 256] [--scale 2] [--repeats 7] [--threads <n>] [--fp32 <model.onnx>] [--int8 <model.onnx>] [--profile]
                      float32 against int8 through SuperResolver on a centre crop of the photo, alternating, same tiles and threads;
-                     --profile adds ONNX Runtime's per-operator time over the same tiles for both models
+                     --profile adds ONNX Runtime's per-operator time over the engine's tiles of that image for both models
         """;
 
     public static int Main(string[] args)
@@ -218,27 +218,26 @@ public static class Program
 
     internal sealed record Tile(float[] Input, float[] Output, int Height, int Width);
 
-    /// <summary>The tiles the stage runs, as planar RGB floats (the same layout TiledUpscaler uses).</summary>
+    /// <summary>The tiles the stage runs for <paramref name="image"/>, mirrored margin included: cut by the engine itself.</summary>
     internal static IEnumerable<Tile> Tiles(MLImage image, int tileSize, int overlap, int scale)
     {
-        var rows = TileLayout.Create(image.Height, tileSize, overlap, scale);
-        var columns = TileLayout.Create(image.Width, tileSize, overlap, scale);
-        byte[] pixels = image.Pixels.ToArray();
-        int height = rows.TileLength, width = columns.TileLength, plane = height * width;
-        foreach (int top in rows.Starts)
-            foreach (int left in columns.Starts)
-            {
-                var input = new float[3 * plane];
-                for (int y = 0; y < height; y++)
-                    for (int x = 0; x < width; x++)
-                    {
-                        int p = ((top + y) * image.Width + left + x) * 4;
-                        input[y * width + x] = pixels[p + 2] / 255f;
-                        input[plane + y * width + x] = pixels[p + 1] / 255f;
-                        input[2 * plane + y * width + x] = pixels[p] / 255f;
-                    }
-                yield return new Tile(input, new float[3 * plane * scale * scale], height, width);
-            }
+        var recorder = new TileRecorder(scale);
+        new TiledUpscaler(recorder, tileSize, overlap, selfEnsemble: false).Upscale(image.Pixels, image.Width, image.Height, image.PixelFormat);
+        return recorder.Tiles;
+    }
+
+    /// <summary>Keeps a copy of every tile the engine hands it (and answers with zeros).</summary>
+    private sealed class TileRecorder(int scale) : ITileNetwork
+    {
+        public List<Tile> Tiles { get; } = [];
+
+        public int Scale => scale;
+
+        public void Run(Memory<float> input, int height, int width, Memory<float> output)
+        {
+            Tiles.Add(new Tile(input.ToArray(), new float[output.Length], height, width));
+            output.Span.Clear();
+        }
     }
 
     /// <summary>A textured test image: gradients plus noise.</summary>

@@ -11,7 +11,11 @@ public sealed class RgbImage
     /// <summary>The default largest image, in pixels, that <see cref="Load"/> decodes (100 megapixels).</summary>
     public const long DefaultMaxPixels = 100_000_000;
 
-    /// <summary>The file extensions <see cref="Load"/> and <see cref="Save"/> handle (lower case, with the dot).</summary>
+    /// <summary>
+    /// The file extensions <see cref="Load"/> reads and evaluation folders are scanned for (lower case, with the dot): the
+    /// still-image formats of <see cref="ImageFiles.ReadableExtensions"/>. <see cref="Save"/> writes those of
+    /// <see cref="ImageFiles.WritableExtensions"/>.
+    /// </summary>
     public static readonly IReadOnlyList<string> SupportedExtensions = [".png", ".bmp", ".jpg", ".jpeg", ".webp"];
 
     /// <summary>The files of <paramref name="folder"/> with a supported extension, sorted by name (ordinal); possibly none.</summary>

@@ -24,8 +24,10 @@ public sealed class CommandLine
             string arg = args[i];
             if (!arg.StartsWith("--", StringComparison.Ordinal)) throw new UsageException($"unexpected argument '{arg}'.");
             string name = arg[2..];
-            if (name.IndexOf('=') is int equals and > 0)
-                throw new UsageException($"write '--{name[..equals]} {name[(equals + 1)..]}', not '{arg}': an option takes its value as the next argument.");
+            if (name.IndexOf('=') is int equals and >= 0)
+                throw new UsageException(flags.Contains(name[..equals])
+                    ? $"--{name[..equals]} takes no value; write '--{name[..equals]}', not '{arg}'."
+                    : $"write '--{name[..equals]} {name[(equals + 1)..]}', not '{arg}': an option takes its value as the next argument.");
             if (values.ContainsKey(name)) throw new UsageException($"option --{name} is given twice.");
             if (flags.Contains(name)) { values[name] = null; continue; }
             // Reported when the option is read, so that an unknown option is called unknown rather than valueless.
@@ -40,14 +42,11 @@ public sealed class CommandLine
     {
         used.Add(name);
         if (missingValue.Contains(name)) throw new UsageException($"option --{name} needs a value.");
-        return values.GetValueOrDefault(name);
+        string? value = values.GetValueOrDefault(name);
+        return value is "" ? throw new UsageException($"--{name} is empty.") : value;
     }
 
-    public string Required(string name)
-    {
-        string value = String(name) ?? throw new UsageException($"--{name} is required.");
-        return value.Length > 0 ? value : throw new UsageException($"--{name} is empty.");
-    }
+    public string Required(string name) => String(name) ?? throw new UsageException($"--{name} is required.");
 
     /// <summary>A whole number of at least <paramref name="min"/>, or null when the option is absent.</summary>
     public int? Int(string name, int min = int.MinValue) => Whole(name, min);

@@ -66,7 +66,7 @@ public static class ExplainCommand
             throw new UsageException($"--model default has x{string.Join(", x", DefaultModels.Scales)} models; for x{options.Scale} give --model FILE.");
         var network = EvalModels.LoadNetwork(options.Model, options.Scale);
         if (network.Config.Scale != options.Scale)
-            throw new InvalidOperationException($"Model '{options.Model}' upscales by {network.Config.Scale}, but --scale is {options.Scale}.");
+            throw new UsageException($"Model '{options.Model}' upscales by {network.Config.Scale}, but --scale is {options.Scale}.");
         string image = Path.GetFullPath(options.Image);
         if (Explanation.FileNames(network.Config.NResGroups).FirstOrDefault(name => Path.GetFullPath(Path.Combine(options.Out, name)) == image) is string clash)
             throw new UsageException($"--out '{options.Out}' would overwrite the image '{options.Image}' with {clash}; give another folder.");

@@ -52,9 +52,7 @@ internal sealed class TiledUpscaler
         int scale = Scale;
         var channels = ChannelOffsets.Of(format);
         var content = ContentAnalysis.Of(pixels, channels);
-        var source = new MirroredSource(width, height, PaddingFor(width), PaddingFor(height));
-        var rows = TileLayout.Create(source.PaddedHeight, TileSize, TileOverlap, scale);
-        var columns = TileLayout.Create(source.PaddedWidth, TileSize, TileOverlap, scale);
+        var (source, rows, columns) = Geometry(width, height);
         var crop = new OutputCrop(source.PadTop * scale, source.PadLeft * scale, height * scale, width * scale);
         int outWidth = source.PaddedWidth * scale, outHeight = source.PaddedHeight * scale;
         var output = new byte[(long)crop.Width * crop.Height * 4];
@@ -124,9 +122,7 @@ internal sealed class TiledUpscaler
         if (x < 0 || x >= width || y < 0 || y >= height)
             throw new ArgumentOutOfRangeException(nameof(x), $"Pixel ({x}, {y}) is outside the {width}x{height} image.");
         var channels = ChannelOffsets.Of(format);
-        var source = new MirroredSource(width, height, PaddingFor(width), PaddingFor(height));
-        var rows = TileLayout.Create(source.PaddedHeight, TileSize, TileOverlap, Scale);
-        var columns = TileLayout.Create(source.PaddedWidth, TileSize, TileOverlap, Scale);
+        var (source, rows, columns) = Geometry(width, height);
         int row = rows.TileAt(y + source.PadTop), column = columns.TileAt(x + source.PadLeft);
         int top = rows.Starts[row], left = columns.Starts[column];
         var input = new float[3 * rows.TileLength * columns.TileLength];
@@ -166,6 +162,13 @@ internal sealed class TiledUpscaler
             ArrayPool<float>.Shared.Return(transformed);
             ArrayPool<float>.Shared.Return(transformedOutput);
         }
+    }
+
+    /// <summary>The mirrored image and where its tiles go, for an image of <paramref name="width"/> × <paramref name="height"/>.</summary>
+    private (MirroredSource Source, TileLayout Rows, TileLayout Columns) Geometry(int width, int height)
+    {
+        var source = new MirroredSource(width, height, PaddingFor(width), PaddingFor(height));
+        return (source, TileLayout.Create(source.PaddedHeight, TileSize, TileOverlap, Scale), TileLayout.Create(source.PaddedWidth, TileSize, TileOverlap, Scale));
     }
 
     private static int PaddingFor(int side) => Math.Max(BorderPadding, (MinimumSide - side + 1) / 2);

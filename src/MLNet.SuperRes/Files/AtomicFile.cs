@@ -40,6 +40,7 @@ internal static class AtomicFile
     /// <summary>
     /// Writes several files as one set: every target is checked, every file written under a temporary name and
     /// flushed, and only then are they renamed, so a failure while writing leaves all the old files as they were.
+    /// The renames themselves are not one step: should one fail, the message names the files already replaced.
     /// </summary>
     public static void WriteSet(IReadOnlyList<(string Path, byte[] Bytes)> files)
     {
@@ -67,8 +68,15 @@ internal static class AtomicFile
                     throw new IOException($"Cannot write '{full}' ({e.Message}); nothing was written.", e);
                 }
             }
-            foreach (var (temp, target) in temps)
-                File.Move(temp, target, overwrite: true);
+            for (int i = 0; i < temps.Count; i++)
+            {
+                try { File.Move(temps[i].Temp, temps[i].Target, overwrite: true); }
+                catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+                {
+                    string replaced = i == 0 ? "none of the set was replaced" : $"already replaced: {string.Join(", ", temps.Take(i).Select(t => Path.GetFileName(t.Target)))}";
+                    throw new IOException($"Cannot replace '{temps[i].Target}' ({e.Message}); {replaced}.", e);
+                }
+            }
         }
         finally
         {

@@ -21,15 +21,19 @@ public sealed class CommandLineTests
     [InlineData(new[] { "scale", "2" }, "unexpected argument 'scale'")]
     [InlineData(new[] { "--scale", "2", "--scale", "3" }, "option --scale is given twice")]
     [InlineData(new[] { "--scale=2" }, "write '--scale 2', not '--scale=2'")]
+    [InlineData(new[] { "--verify=true" }, "--verify takes no value")]
     public void MalformedCommandLinesAreRefused(string[] args, string message)
     {
-        var e = Assert.Throws<UsageException>(() => new CommandLine(args));
+        var e = Assert.Throws<UsageException>(() => new CommandLine(args, "verify"));
         Assert.Contains(message, e.Message);
     }
 
     [Fact]
-    public void AnEmptyRequiredValueIsRefused() =>
+    public void AnEmptyValueIsRefused_RequiredOrNot()
+    {
         Assert.Contains("--out is empty", Assert.Throws<UsageException>(() => new CommandLine(["--out", ""]).Required("out")).Message);
+        Assert.Contains("--json is empty", Assert.Throws<UsageException>(() => new CommandLine(["--json", ""]).String("json")).Message);
+    }
 
     [Fact]
     public void AMissingValueIsReportedForAKnownOption_AndAnUnknownOneAsUnknown()

@@ -192,7 +192,7 @@ public class ExplainCommandTests : IDisposable
         Assert.Contains("not one written by", error);
 
         (code, _, error) = Run("--model", Checkpoint(), "--scale", "3", "--image", image, "--pixel", "1,1", "--out", output);
-        Assert.Equal(Verb.Failure, code);
+        Assert.Equal(Verb.UsageError, code);
         Assert.Contains("upscales by 2, but --scale is 3", error);
 
         (code, _, error) = Run("--model", Path.Combine(dir, "missing.pt"), "--scale", "2", "--image", image, "--pixel", "1,1", "--out", output);

@@ -5,7 +5,7 @@ namespace MLNet.SuperRes.Trainer.Export.Quantization;
 /// the range widened to hold 0 (so that zero padding and ReLU's zeros are exact), scale = width / 255,
 /// zero point = round(-min / scale).
 /// </summary>
-public readonly record struct ActivationRange(float Min, float Max)
+internal readonly record struct ActivationRange(float Min, float Max)
 {
     public float Scale
     {

@@ -1,3 +1,4 @@
+using MLNet.SuperRes.Evaluation;
 using MLNet.SuperRes.Evaluation.Images;
 
 namespace MLNet.SuperRes.Trainer.Export.Quantization;
@@ -8,10 +9,10 @@ namespace MLNet.SuperRes.Trainer.Export.Quantization;
 /// training and evaluation make LR images, then cut into crops of the runtime's default tile side at
 /// positions fixed by a seed. An LR image smaller than a crop is used whole.
 /// </summary>
-public static class CalibrationCrops
+internal static class CalibrationCrops
 {
-    /// <summary>The runtime's default tile side (SuperResolutionOptions' 10 MiB attention budget).</summary>
-    public const int CropSize = 40;
+    /// <summary>The runtime's default tile side, so calibration sees tiles of the size the model runs on.</summary>
+    public static int CropSize => Tiling.Default.Tile;
 
     public const int CropsPerImage = 4;
 
@@ -45,7 +46,7 @@ public static class CalibrationCrops
     }
 
     /// <summary>
-    /// The crops of one image as planar RGB batches in [0, 1]: one [k, 3, 40, 40] batch, or one [1, 3, h, w]
+    /// The crops of one image as planar RGB batches in [0, 1]: one [k, 3, CropSize, CropSize] batch, or one [1, 3, h, w]
     /// batch when the LR image is smaller than a crop.
     /// </summary>
     public static IEnumerable<(float[] Data, long[] Shape)> Of(string path, int scale, int seed)

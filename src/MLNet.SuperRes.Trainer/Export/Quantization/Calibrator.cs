@@ -11,7 +11,7 @@ public enum CalibrationStatistic
     /// <summary>The smallest and largest value seen.</summary>
     MinMax,
 
-    /// <summary>The 0.001st and 99.999th percentiles of a subsample of the values (outliers are clipped).</summary>
+    /// <summary>The 0.001st and 99.999th percentiles of a random subsample of the values (outliers are clipped).</summary>
     Percentile,
 }
 
@@ -19,7 +19,7 @@ public enum CalibrationStatistic
 /// Runs a float model in ONNX Runtime over calibration crops with the values to be quantized exposed as
 /// extra graph outputs, and records the range each takes.
 /// </summary>
-public static class Calibrator
+internal static class Calibrator
 {
     /// <summary>Values kept per value and batch for <see cref="CalibrationStatistic.Percentile"/>.</summary>
     private const int SamplesPerBatch = 4096;
@@ -54,8 +54,14 @@ public static class Calibrator
                 ranges[values[i]] = ranges.TryGetValue(values[i], out var seen) ? seen.Union(range) : range;
                 if (statistic == CalibrationStatistic.Percentile)
                 {
-                    int stride = Math.Max(1, span.Length / SamplesPerBatch);
-                    for (int j = 0; j < span.Length; j += stride) samples[values[i]].Add(span[j]);
+                    // Positions drawn at random: a fixed stride shares factors with the planes and would see
+                    // the same few columns of every crop (its zero-padded edge among them).
+                    var random = new Random(batchCount * 100_003 + i);
+                    var kept = samples[values[i]];
+                    if (span.Length <= SamplesPerBatch)
+                        foreach (var v in span) kept.Add(v);
+                    else
+                        for (int j = 0; j < SamplesPerBatch; j++) kept.Add(span[random.Next(span.Length)]);
                 }
             }
         }

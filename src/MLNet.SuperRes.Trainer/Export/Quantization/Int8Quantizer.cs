@@ -7,7 +7,7 @@ namespace MLNet.SuperRes.Trainer.Export.Quantization;
 /// <summary>What an int8 export was calibrated on, recorded in its metadata.</summary>
 /// <param name="Images">Calibration images used.</param>
 /// <param name="Crops">LR crops the float model ran on.</param>
-public sealed record CalibrationSummary(int Images, int Crops, CalibrationStatistic Statistic);
+internal sealed record CalibrationSummary(int Images, int Crops, CalibrationStatistic Statistic);
 
 /// <summary>
 /// Static int8 quantization of an exported float HSPAN model: calibrates the activations of its
@@ -15,9 +15,9 @@ public sealed record CalibrationSummary(int Images, int Crops, CalibrationStatis
 /// and writes them in QDQ form (<see cref="QdqRewriter"/>). The input, output and metadata stay those of the
 /// float model, plus <c>precision = int8</c>.
 /// </summary>
-public static class Int8Quantizer
+internal static class Int8Quantizer
 {
-    /// <summary>Percentile: on the x2 default it kept 0.03 dB more PSNR-Y on Set5 than min/max (docs/MODELS.md).</summary>
+    /// <summary>Percentile: it kept more PSNR-Y than min/max on the default models (docs/MODELS.md).</summary>
     public const CalibrationStatistic DefaultStatistic = CalibrationStatistic.Percentile;
 
     /// <summary>Calibrates on <paramref name="imageFiles"/> (HR images) for a model of <paramref name="scale"/> and quantizes.</summary>
@@ -55,7 +55,7 @@ public static class Int8Quantizer
 /// <summary>How close a quantized model's output is to its float model's on the same inputs.</summary>
 /// <param name="Psnr">PSNR (dB, peak 1) of the quantized output against the float output, over all outputs.</param>
 /// <param name="MaxAbsDifference">Largest difference in [0, 1] units.</param>
-public sealed record QuantizationAgreement(double Psnr, double MaxAbsDifference)
+internal sealed record QuantizationAgreement(double Psnr, double MaxAbsDifference)
 {
     /// <summary>Runs both models on <paramref name="batches"/>.</summary>
     public static QuantizationAgreement Measure(byte[] floatModel, byte[] quantizedModel, IEnumerable<(float[] Data, long[] Shape)> batches)

@@ -16,7 +16,7 @@ namespace MLNet.SuperRes.Trainer.Export.Quantization;
 /// additions, the 1x1 convolutions (the attention's embeddings and the mean shifts), the RGB head and tail
 /// (fewer than <see cref="MinChannels"/> channels), the attention's matmuls and the soft thresholding.
 /// </summary>
-public static class QdqRewriter
+internal static class QdqRewriter
 {
     /// <summary>Convolutions with fewer input or output channels stay float.</summary>
     public const int MinChannels = 8;
