@@ -52,6 +52,8 @@ public static class ExplainCommand
             throw new UsageException($"--pixel must be X,Y: two whole numbers from 0 (column, row), got '{pixel}'.");
         if (File.Exists(output))
             throw new UsageException($"--out '{output}' is a file; give a folder for the pictures and explain.json.");
+        if (model == "default" && !DefaultModels.Scales.Contains(scale))
+            throw new UsageException($"--model default has x{string.Join(", x", DefaultModels.Scales)} models; for x{scale} give --model FILE.");
         return new Options(model, scale, image, x, y, output, tiling);
     }
 
@@ -62,8 +64,6 @@ public static class ExplainCommand
             throw new UsageException($"--pixel {options.X},{options.Y} is outside '{options.Image}', which is {picture.Width}x{picture.Height}: " +
                                      $"X must be below {picture.Width} and Y below {picture.Height}.");
 
-        if (options.Model == "default" && !DefaultModels.Scales.Contains(options.Scale))
-            throw new UsageException($"--model default has x{string.Join(", x", DefaultModels.Scales)} models; for x{options.Scale} give --model FILE.");
         var network = EvalModels.LoadNetwork(options.Model, options.Scale);
         if (network.Config.Scale != options.Scale)
             throw new UsageException($"Model '{options.Model}' upscales by {network.Config.Scale}, but --scale is {options.Scale}.");
