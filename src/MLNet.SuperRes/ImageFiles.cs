@@ -23,7 +23,7 @@ public static class ImageFiles
     /// <summary>The file extensions <see cref="Load(string, long)"/> reads (lower case, with the dot).</summary>
     public static IReadOnlyList<string> ReadableExtensions { get; } = [".png", ".jpg", ".jpeg", ".bmp", ".gif", ".webp", ".ico", ".wbmp"];
 
-    /// <summary>The file extensions <see cref="Save"/> writes.</summary>
+    /// <summary>The file extensions <see cref="Save(MLImage, string, int)"/> writes.</summary>
     public static IReadOnlyList<string> WritableExtensions { get; } = [".png", ".jpg", ".jpeg", ".webp"];
 
     /// <summary>Reads an image file, refusing it from its header when it has more than <paramref name="maxPixels"/> pixels.</summary>

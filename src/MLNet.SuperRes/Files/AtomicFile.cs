@@ -12,7 +12,7 @@ internal static class AtomicFile
         var full = Path.GetFullPath(path);
         var folder = Path.GetDirectoryName(full)!;
         Directory.CreateDirectory(folder);
-        var temp = Path.Combine(folder, $".{Path.GetFileName(full)}.{Environment.ProcessId}-{Guid.NewGuid():N}.tmp");
+        var temp = TemporaryNameFor(full, ".tmp");
         FileStream created;
         try
         {
@@ -55,7 +55,7 @@ internal static class AtomicFile
                 var full = Path.GetFullPath(path);
                 var folder = Path.GetDirectoryName(full)!;
                 Directory.CreateDirectory(folder);
-                var temp = Path.Combine(folder, $".{Path.GetFileName(full)}.{Environment.ProcessId}-{Guid.NewGuid():N}.tmp");
+                var temp = TemporaryNameFor(full, ".tmp");
                 temps.Add((temp, full));
                 try
                 {
@@ -95,7 +95,7 @@ internal static class AtomicFile
         if (Directory.Exists(full))
             throw new IOException($"Cannot write '{full}': it is a folder; nothing was written.");
         var folder = Path.GetDirectoryName(full)!;
-        var probe = Path.Combine(folder, $".{Path.GetFileName(full)}.{Environment.ProcessId}-{Guid.NewGuid():N}.probe");
+        var probe = TemporaryNameFor(full, ".probe");
         try
         {
             Directory.CreateDirectory(folder);
@@ -110,6 +110,10 @@ internal static class AtomicFile
             if (File.Exists(probe)) File.Delete(probe);
         }
     }
+
+    /// <summary>A hidden name beside <paramref name="full"/>, unique to this process and call.</summary>
+    private static string TemporaryNameFor(string full, string extension) =>
+        Path.Combine(Path.GetDirectoryName(full)!, $".{Path.GetFileName(full)}.{Environment.ProcessId}-{Guid.NewGuid():N}{extension}");
 
     public static void WriteAllText(string path, string text) =>
         Write(path, stream => { using var writer = new StreamWriter(stream, leaveOpen: true); writer.Write(text); });
