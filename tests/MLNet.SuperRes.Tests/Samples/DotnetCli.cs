@@ -81,6 +81,12 @@ internal static class DotnetCli
         lock (output) return (process.ExitCode, output.ToString());
     }
 
+    /// <summary>
+    /// The test classes that run dotnet builds and packs of the repository's projects: one at a time, because two
+    /// builds (a pack with its own version, a sample) writing src/ outputs at once corrupt each other.
+    /// </summary>
+    public const string BuildsCollection = "dotnet builds of the repository";
+
     private static readonly ConcurrentDictionary<string, Lazy<(int ExitCode, string Log)>> Builds = new();
 
     /// <summary>

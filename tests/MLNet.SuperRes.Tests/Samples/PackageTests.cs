@@ -7,6 +7,7 @@ namespace MLNet.SuperRes.Tests.Samples;
 /// The NuGet package as a newcomer meets it: packed, added from a local folder feed to a fresh console
 /// project (outside this repository, so none of its build settings help), and run.
 /// </summary>
+[Collection(DotnetCli.BuildsCollection)]
 public sealed class PackageTests(ITestOutputHelper output) : IDisposable
 {
     private readonly string _temp = Directory.CreateTempSubdirectory("superres-package-").FullName;

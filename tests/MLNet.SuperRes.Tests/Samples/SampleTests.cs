@@ -9,6 +9,7 @@ namespace MLNet.SuperRes.Tests.Samples;
 /// Every sample runs here, briefly, so that none rots. One class: its tests run one after another, so two
 /// builds never touch the same project at once.
 /// </summary>
+[Collection(DotnetCli.BuildsCollection)]
 public sealed class SampleTests(ITestOutputHelper output) : IDisposable
 {
     private const string UpscaleProject = "samples/Upscale/Upscale.csproj";
