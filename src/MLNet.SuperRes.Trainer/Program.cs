@@ -9,6 +9,9 @@ const string usage = """
       explain  picture what each HSPA block attends to for one pixel, beside softmax
     'VERB --help' prints a verb's options; a verb alone prints them too.
     """;
+// --verbose belongs to every verb, so it may also come first.
+if (args is ["--verbose", var verbName, .. var verbArguments])
+    args = [verbName, .. verbArguments, "--verbose"];
 if (args.Length == 0 || args[0] is "--help" or "-h" or "help")
 {
     (args.Length == 0 ? Console.Error : Console.Out).WriteLine(usage);

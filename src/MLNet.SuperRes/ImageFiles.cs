@@ -134,7 +134,7 @@ public static class ImageFiles
         using var codec = SKCodec.Create(skiaStream, out SKCodecResult opened);
         if (codec is null)
             throw new InvalidDataException(opened == SKCodecResult.IncompleteInput
-                ? $"Image file '{name}' is truncated: it ends inside its header."
+                ? $"Image file '{name}' is truncated or damaged: it cannot be read past its header."
                 : $"Image file '{name}' is not an image of a format this library reads ({string.Join(", ", ReadableExtensions)}).");
 
         int width = codec.Info.Width, height = codec.Info.Height;
