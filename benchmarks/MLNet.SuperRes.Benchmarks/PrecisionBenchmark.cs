@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json;
 using Microsoft.ML.Data;
@@ -39,22 +38,12 @@ internal static class PrecisionBenchmark
         Console.WriteLine($"{Path.GetFileName(imagePath)} centre {image.Width}x{image.Height} x{scale}, tile {tile}, overlap {fp32Settings.TileOverlap}, " +
                           $"threads {threads?.ToString(CultureInfo.InvariantCulture) ?? "ORT default"}, {Environment.ProcessorCount} cores, {repeats} alternating rounds");
 
-        var times = new[] { new List<double>(), new List<double>() };
-        SuperResolver[] resolvers = [fp32, int8];
-        foreach (var resolver in resolvers) resolver.Upscale(image).Dispose();
-        for (int round = 0; round < repeats; round++)
-            for (int i = 0; i < 2; i++)
-            {
-                var clock = Stopwatch.StartNew();
-                resolvers[i].Upscale(image).Dispose();
-                times[i].Add(clock.Elapsed.TotalSeconds);
-            }
+        var times = Program.InterleavedSeconds([() => fp32.Upscale(image).Dispose(), () => int8.Upscale(image).Dispose()], repeats);
         string Row(List<double> list) => string.Join(" ", list.Select(v => v.ToString("F2", CultureInfo.InvariantCulture)));
-        double Median(List<double> list) => list.Order().ElementAt(list.Count / 2);
-        Console.WriteLine($"fp32 s: {Row(times[0])}  median {Median(times[0]):F2}");
-        Console.WriteLine($"int8 s: {Row(times[1])}  median {Median(times[1]):F2}");
+        Console.WriteLine($"fp32 s: {Row(times[0])}  median {Program.Median(times[0]):F2}");
+        Console.WriteLine($"int8 s: {Row(times[1])}  median {Program.Median(times[1]):F2}");
         var ratios = times[1].Zip(times[0], (a, b) => a / b).ToList();
-        Console.WriteLine($"int8 / fp32: median-of-medians {Median(times[1]) / Median(times[0]):F3}, per round {Row(ratios.Select(r => Math.Round(r, 3)).ToList())} " +
+        Console.WriteLine($"int8 / fp32: median-of-medians {Program.Median(times[1]) / Program.Median(times[0]):F3}, per round {Row(ratios.Select(r => Math.Round(r, 3)).ToList())} " +
                           $"(min {ratios.Min():F3}, max {ratios.Max():F3})");
 
         if (options.ContainsKey("profile"))
@@ -68,7 +57,7 @@ internal static class PrecisionBenchmark
     private static byte[] ModelBytes(SuperResolutionOptions settings, ModelPrecision precision) =>
         settings.ModelPath is string path ? File.ReadAllBytes(path) : DefaultModels.Read(settings.Scale ?? 2, precision);
 
-    /// <summary>ONNX Runtime's profile over the image's tiles (without the engine's 4-pixel mirrored margin), summed per operator type.</summary>
+    /// <summary>ONNX Runtime's profile over the tiles the engine cuts from the image, summed per operator type.</summary>
     private static void Profile(string label, byte[] model, MLImage image, int tile, int overlap, int scale, int? threads)
     {
         string prefix = Path.Combine(Path.GetTempPath(), $"superres-profile-{label}-{Environment.ProcessId}");

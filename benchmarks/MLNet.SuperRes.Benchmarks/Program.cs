@@ -201,7 +201,11 @@ public static class Program
     /// Median time of each pass, the passes taking turns (after one warm-up each) so that a change of machine
     /// load affects them alike.
     /// </summary>
-    private static double[] InterleavedMedians(Action[] passes, int repeats)
+    private static double[] InterleavedMedians(Action[] passes, int repeats) =>
+        InterleavedSeconds(passes, repeats).Select(t => 1000 * Median(t)).ToArray();
+
+    /// <summary>Every round's time of each pass in seconds, the passes taking turns after one warm-up each.</summary>
+    internal static List<double>[] InterleavedSeconds(Action[] passes, int repeats)
     {
         foreach (var pass in passes)
             pass();
@@ -211,10 +215,12 @@ public static class Program
             {
                 var watch = Stopwatch.StartNew();
                 passes[p]();
-                times[p].Add(watch.Elapsed.TotalMilliseconds);
+                times[p].Add(watch.Elapsed.TotalSeconds);
             }
-        return times.Select(t => t.Order().ElementAt(t.Count / 2)).ToArray();
+        return times;
     }
+
+    internal static double Median(IReadOnlyCollection<double> values) => values.Order().ElementAt(values.Count / 2);
 
     internal sealed record Tile(float[] Input, float[] Output, int Height, int Width);
 

@@ -79,13 +79,12 @@ internal sealed class UpscaleArguments
         }
         if (positional.Count != 2)
             throw new ArgumentException($"Expected IN and OUT, got {positional.Count} path(s).");
-        if (values.ContainsKey("tile")) // without --tile the model picks the tile, and the library checks the overlap against it
-        {
-            int tile = Int(values, "tile", 8, 4096);
-            int overlap = values.ContainsKey("overlap") ? Int(values, "overlap", 0, 2048) : new SuperResolutionOptions().TileOverlap;
-            if (2 * overlap >= tile)
-                throw new ArgumentException($"--overlap {overlap} must be less than half the tile ({tile}); use a larger --tile or a smaller --overlap.");
-        }
+        int tile = values.ContainsKey("tile") ? Int(values, "tile", 8, 4096) : 0;
+        int? overlap = values.ContainsKey("overlap") ? Int(values, "overlap", 0, 2048) : null;
+        // Without --tile the model picks the tile, and the library checks the overlap against it.
+        int sharedPixels = overlap ?? new SuperResolutionOptions().TileOverlap;
+        if (tile > 0 && 2 * sharedPixels >= tile)
+            throw new ArgumentException($"--overlap {sharedPixels} must be less than half the tile ({tile}); use a larger --tile or a smaller --overlap.");
 
         var precision = values.GetValueOrDefault("precision") switch
         {
@@ -108,8 +107,8 @@ internal sealed class UpscaleArguments
             Precision = precision,
             Provider = provider,
             GpuDevice = values.ContainsKey("gpu") ? Int(values, "gpu", 0, 64) : 0,
-            TileSize = values.ContainsKey("tile") ? Int(values, "tile", 8, 4096) : 0,
-            TileOverlap = values.ContainsKey("overlap") ? Int(values, "overlap", 0, 2048) : null,
+            TileSize = tile,
+            TileOverlap = overlap,
             Threads = values.ContainsKey("threads") ? Int(values, "threads", 1, 1024) : null,
             InputRange = values.TryGetValue("input-range", out string? range)
                 ? range is "1" or "255" ? float.Parse(range, CultureInfo.InvariantCulture) : throw new ArgumentException($"--input-range must be 1 or 255, got '{range}'.")

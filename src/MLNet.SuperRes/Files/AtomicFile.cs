@@ -10,21 +10,10 @@ internal static class AtomicFile
     public static void Write(string path, Action<Stream> write)
     {
         var full = Path.GetFullPath(path);
-        var folder = Path.GetDirectoryName(full)!;
-        Directory.CreateDirectory(folder);
-        var temp = TemporaryNameFor(full, ".tmp");
-        FileStream created;
+        var stream = CreateTemporary(full, ".tmp", out string temp);
         try
         {
-            created = new FileStream(temp, FileMode.CreateNew, FileAccess.Write);
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            throw new IOException($"Cannot write '{full}': the folder '{folder}' does not take new files ({e.Message})", e);
-        }
-        try
-        {
-            using (var stream = created)
+            using (stream)
             {
                 write(stream);
                 stream.Flush(flushToDisk: true);
@@ -53,15 +42,20 @@ internal static class AtomicFile
             foreach (var (path, bytes) in files)
             {
                 var full = Path.GetFullPath(path);
-                var folder = Path.GetDirectoryName(full)!;
-                Directory.CreateDirectory(folder);
-                var temp = TemporaryNameFor(full, ".tmp");
-                temps.Add((temp, full));
+                FileStream stream;
                 try
                 {
-                    using var stream = new FileStream(temp, FileMode.CreateNew, FileAccess.Write);
-                    stream.Write(bytes);
-                    stream.Flush(flushToDisk: true);
+                    stream = CreateTemporary(full, ".tmp", out string temp);
+                    temps.Add((temp, full));
+                }
+                catch (IOException e) { throw new IOException($"{e.Message}; nothing was written.", e); }
+                try
+                {
+                    using (stream)
+                    {
+                        stream.Write(bytes);
+                        stream.Flush(flushToDisk: true);
+                    }
                 }
                 catch (Exception e) when (e is IOException or UnauthorizedAccessException)
                 {
@@ -94,26 +88,31 @@ internal static class AtomicFile
         var full = Path.GetFullPath(path);
         if (Directory.Exists(full))
             throw new IOException($"Cannot write '{full}': it is a folder; nothing was written.");
+        FileStream probe;
+        try { probe = CreateTemporary(full, ".probe", out _); }
+        catch (IOException e) { throw new IOException($"{e.Message}; nothing was written.", e); }
+        probe.Dispose();
+        File.Delete(probe.Name);
+    }
+
+    /// <summary>
+    /// Opens a new hidden file beside <paramref name="full"/>, unique to this process and call (its folder created
+    /// when missing); a folder that does not take it is named in the error.
+    /// </summary>
+    private static FileStream CreateTemporary(string full, string extension, out string temp)
+    {
         var folder = Path.GetDirectoryName(full)!;
-        var probe = TemporaryNameFor(full, ".probe");
+        temp = Path.Combine(folder, $".{Path.GetFileName(full)}.{Environment.ProcessId}-{Guid.NewGuid():N}{extension}");
         try
         {
             Directory.CreateDirectory(folder);
-            using (new FileStream(probe, FileMode.CreateNew, FileAccess.Write)) { }
+            return new FileStream(temp, FileMode.CreateNew, FileAccess.Write);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            throw new IOException($"Cannot write '{full}': the folder '{folder}' does not take new files ({e.Message}); nothing was written.", e);
-        }
-        finally
-        {
-            if (File.Exists(probe)) File.Delete(probe);
+            throw new IOException($"Cannot write '{full}': the folder '{folder}' does not take new files ({e.Message})", e);
         }
     }
-
-    /// <summary>A hidden name beside <paramref name="full"/>, unique to this process and call.</summary>
-    private static string TemporaryNameFor(string full, string extension) =>
-        Path.Combine(Path.GetDirectoryName(full)!, $".{Path.GetFileName(full)}.{Environment.ProcessId}-{Guid.NewGuid():N}{extension}");
 
     public static void WriteAllText(string path, string text) =>
         Write(path, stream => { using var writer = new StreamWriter(stream, leaveOpen: true); writer.Write(text); });
