@@ -40,7 +40,7 @@ var input = OnnxVerifier.RandomInput(1, 48, 48).data<float>().ToArray();
 long[] inputShape = { 1, 3, 48, 48 };
 
 manual_seed(2023);
-var target = new Hspan(new HspanConfig { NResGroups = 4, NResBlocks = 4, NFeats = 64, Scale = 2, TopK = 128, ResScale = 0.1 });
+using var target = new Hspan(new HspanConfig { NResGroups = 4, NResBlocks = 4, NFeats = 64, Scale = 2, TopK = 128, ResScale = 0.1 });
 var exact = HspanOnnxExporter.Build(target, new OnnxExportInfo("random-4x4x64"));
 var exactBytes = exact.ToByteArray();
 
@@ -50,7 +50,8 @@ var onnxTimes = TimeInterleaved(new[] { exactBytes }, runs)[0];
 Report("ONNX Runtime, the exported graph (exact sparsemax by Michelot steps, no sorting)", onnxTimes);
 Report("TorchSharp eager, the official algorithm (TopK 128, rows whose support fills k again with 2k, ...)", TimeTorch(target, runs));
 Console.WriteLine("  target (issue 3): exported model <= 190 ms (0.19 / 0.23 = 0.83 of PyTorch's own export).");
-var comparison = OnnxVerifier.Compare(target, exactBytes, tensor(input, inputShape));
+OnnxComparison comparison;
+using (var exactInput = tensor(input, inputShape)) comparison = OnnxVerifier.Compare(target, exactBytes, exactInput);
 Console.WriteLine($"  ONNX Runtime vs TorchSharp on this input: max abs {comparison.MaxAbsDifference:E2}, mean abs {comparison.MeanAbsDifference:E2}");
 if (profile) Profile(exactBytes);
 
@@ -59,7 +60,7 @@ if (paper)
     Console.WriteLine();
     Console.WriteLine("Paper size: 10 groups x 4 blocks x 192 features, x2, top-k 128, random weights:");
     manual_seed(2024);
-    var paperModel = new Hspan(new HspanConfig());
+    using var paperModel = new Hspan(new HspanConfig());
     long parameters = paperModel.parameters().Sum(p => p.numel());
     var path = Path.Combine(Path.GetTempPath(), $"hspan-paper-{Environment.ProcessId}.onnx");
     try
@@ -126,12 +127,14 @@ List<double> TimeTorch(Hspan model, int count)
     model.eval();
     using var noGrad = no_grad();
     using var x = tensor(input, inputShape);
-    for (int i = 0; i < 2; i++) model.forward(x).Dispose();
+    // A scope per run frees the forward's temporaries there, not in the finalizer (docs/TORCHSHARP-LIFETIMES.md).
+    for (int i = 0; i < 2; i++)
+        using (NewDisposeScope()) model.call(x);
     var times = new List<double>();
     for (int i = 0; i < count; i++)
     {
         var clock = Stopwatch.StartNew();
-        model.forward(x).Dispose();
+        using (NewDisposeScope()) model.call(x);
         times.Add(clock.Elapsed.TotalSeconds);
     }
     return times;

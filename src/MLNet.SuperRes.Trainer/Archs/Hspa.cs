@@ -1,3 +1,4 @@
+using MLNet.SuperRes.Trainer.Torch;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -35,7 +36,7 @@ public sealed class Hspa : nn.Module<Tensor, Tensor>
 
     /// <summary>EDSR's BasicBlock with a 1x1 convolution and PReLU: keys <c>0.weight</c>, <c>0.bias</c>, <c>1.weight</c>.</summary>
     private static Sequential ConvPReLU(int inChannels, int outChannels) =>
-        nn.Sequential(("0", nn.Conv2d(inChannels, outChannels, 1)), ("1", nn.PReLU(1, 0.25)));
+        nn.Sequential(("0", nn.Conv2d(inChannels, outChannels, 1)), ("1", new ParametricReLU(1, 0.25f)));
 
     public override Tensor forward(Tensor input)
     {
@@ -54,6 +55,6 @@ public sealed class Hspa : nn.Module<Tensor, Tensor>
         var values = assembly.reshape(n, -1, h * w).permute(0, 2, 1);
         var attended = matmul(scores, values);
         if (!is_grad_enabled()) scores.Dispose(); // [N, HW, HW] again; only backward would need it
-        return attended.permute(0, 2, 1).reshape(n, -1, h, w) * ResScale + input;
+        return attended.permute(0, 2, 1).reshape(n, -1, h, w).Mul(ResScale).Add(input);
     }
 }

@@ -1,3 +1,4 @@
+using MLNet.SuperRes.Trainer.Torch;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -22,5 +23,5 @@ public sealed class Hspam : nn.Module<Tensor, Tensor>
         RegisterComponents();
     }
 
-    public override Tensor forward(Tensor input) => body.call(input) * ResScale + input;
+    public override Tensor forward(Tensor input) => body.call(input).Mul(ResScale).Add(input);
 }

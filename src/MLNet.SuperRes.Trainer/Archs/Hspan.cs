@@ -1,3 +1,4 @@
+using MLNet.SuperRes.Trainer.Torch;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -25,8 +26,12 @@ public sealed class Hspan : nn.Module<Tensor, Tensor>
         config.Validate();
         Config = config;
         int feats = config.NFeats;
+        // Frees what building the layers makes besides their parameters, which leave it: TorchSharp's
+        // layers detach theirs, and ours (a, MeanShift, ParametricReLU) do the same.
+        using var scope = NewDisposeScope();
 
         a = nn.Parameter(zeros(1));
+        a.DetachFromDisposeScope();
         sub_mean = new MeanShift(config.RgbRange, -1);
         head = nn.Sequential(("0", Conv3x3(config.NColors, feats)));
 
@@ -87,7 +92,7 @@ public sealed class Hspan : nn.Module<Tensor, Tensor>
     public override Tensor forward(Tensor input)
     {
         var x = head.call(sub_mean.call(CpuMemoryLayout.Apply(input)));
-        var res = body.call(x) + x;
+        var res = body.call(x).Add(x);
         return add_mean.call(tail.call(res));
     }
 }

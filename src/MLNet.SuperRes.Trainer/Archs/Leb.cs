@@ -1,3 +1,4 @@
+using MLNet.SuperRes.Trainer.Torch;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -18,5 +19,5 @@ public sealed class Leb : nn.Module<Tensor, Tensor>
         RegisterComponents();
     }
 
-    public override Tensor forward(Tensor input) => body.call(input) + input;
+    public override Tensor forward(Tensor input) => body.call(input).Add(input);
 }

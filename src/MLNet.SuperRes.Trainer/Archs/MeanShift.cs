@@ -17,8 +17,11 @@ public sealed class MeanShift : nn.Module<Tensor, Tensor>
 
     public MeanShift(double rgbRange, int sign) : base(nameof(MeanShift))
     {
+        using var scope = NewDisposeScope();
         weight = nn.Parameter(eye(3).view(3, 3, 1, 1), requires_grad: false);
         bias = nn.Parameter(tensor(Div2kRgbMean.Select(m => (float)(sign * rgbRange * m)).ToArray()), requires_grad: false);
+        weight.DetachFromDisposeScope();
+        bias.DetachFromDisposeScope();
         RegisterComponents();
     }
 

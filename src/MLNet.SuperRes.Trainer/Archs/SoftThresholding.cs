@@ -1,3 +1,4 @@
+using MLNet.SuperRes.Trainer.Torch;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -52,7 +53,7 @@ public sealed class SoftThresholding : autograd.SingleTensorFunction<SoftThresho
         using var scope = NewDisposeScope();
         var shifted = scores - scores.max(-1, keepdim: true).values;
         var (tau, supportSize) = TauAndSupport(shifted, topk);
-        var output = shifted.sub_(tau).clamp_min_(0);
+        var output = shifted.sub_(tau).ClampMin_(0);
         return (output.MoveToOuterDisposeScope(), supportSize.MoveToOuterDisposeScope());
     }
 
@@ -60,10 +61,10 @@ public sealed class SoftThresholding : autograd.SingleTensorFunction<SoftThresho
     public static Tensor Backward(Tensor gradOutput, Tensor output, Tensor supportSize)
     {
         using var scope = NewDisposeScope();
-        var onSupport = output.ne(0);
-        var grad = gradOutput.masked_fill(onSupport.logical_not(), 0);
+        var onSupport = output.Ne(0);
+        var grad = gradOutput.MaskedFill(onSupport.logical_not(), 0);
         var mean = grad.sum(-1, keepdim: true) / supportSize.to(output.dtype);
-        return grad.sub_(mean).masked_fill_(onSupport.logical_not_(), 0).MoveToOuterDisposeScope();
+        return grad.sub_(mean).MaskedFill_(onSupport.logical_not_(), 0).MoveToOuterDisposeScope();
     }
 
     /// <summary>
@@ -78,17 +79,17 @@ public sealed class SoftThresholding : autograd.SingleTensorFunction<SoftThresho
         var sorted = partial
             ? shifted.topk((int)topk, dim: -1).values
             : shifted.sort(dim: -1, descending: true).Values;
-        var cumsumMinusOne = sorted.cumsum(-1) - 1;
-        var rank = arange(1, sorted.shape[^1] + 1, dtype: shifted.dtype, device: shifted.device);
+        var cumsumMinusOne = sorted.cumsum(-1).Sub(1);
+        var rank = ScalarArithmetic.Arange(1, sorted.shape[^1] + 1, shifted.dtype, shifted.device);
         var support = (rank * sorted).gt(cumsumMinusOne);
         // At least 1 for any finite row (the maximum is always in the support); the clamp only keeps
         // rows holding NaN or infinity from indexing out of bounds, so they come out NaN instead.
-        var supportSize = support.sum(-1, keepdim: true, type: ScalarType.Int64).clamp_min(1);
-        var tau = cumsumMinusOne.gather(-1, supportSize - 1) / supportSize.to(shifted.dtype);
+        var supportSize = support.sum(-1, keepdim: true, type: ScalarType.Int64).ClampMin(1);
+        var tau = cumsumMinusOne.gather(-1, supportSize.Sub(1)) / supportSize.to(shifted.dtype);
 
         if (partial)
         {
-            var unsolved = supportSize.eq(topk).squeeze(-1);
+            var unsolved = supportSize.Eq(topk).squeeze(-1);
             if (unsolved.any().item<bool>())
             {
                 var (wideTau, wideSize) = TauAndSupport(shifted[unsolved], 2 * topk);

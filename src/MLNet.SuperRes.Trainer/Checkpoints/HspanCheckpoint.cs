@@ -8,8 +8,17 @@ using static TorchSharp.torch;
 
 namespace MLNet.SuperRes.Trainer.Checkpoints;
 
-/// <summary>A state_dict read from a file, with the metadata our own checkpoints carry (empty for official ones).</summary>
-public sealed record StateDictFile(string Path, Dictionary<string, Tensor> Tensors, Dictionary<string, string> Metadata);
+/// <summary>
+/// A state_dict read from a file, with the metadata our own checkpoints carry (empty for official ones).
+/// It owns its tensors: dispose it once they are copied where they are needed.
+/// </summary>
+public sealed record StateDictFile(string Path, Dictionary<string, Tensor> Tensors, Dictionary<string, string> Metadata) : IDisposable
+{
+    public void Dispose()
+    {
+        foreach (var tensor in Tensors.Values) tensor.Dispose();
+    }
+}
 
 /// <summary>
 /// Loads and saves HSPAN weights: official PyTorch <c>torch.save(model.state_dict())</c> files,
@@ -42,6 +51,8 @@ public static partial class HspanCheckpoint
         {
             if (!ZipHoldsPickle(path))
                 throw new InvalidDataException($"Checkpoint '{path}' is a zip file but not a PyTorch checkpoint: it holds no data.pkl.");
+            // What the unpickler made is freed with the scope unless it is returned.
+            using var scope = NewDisposeScope();
             Hashtable table;
             try { table = PyTorchUnpickler.UnpickleStateDict(path); }
             catch (Exception e) { throw new InvalidDataException($"Checkpoint '{path}' is a zip file but not a readable PyTorch state_dict: {e.Message}", e); }
@@ -52,6 +63,7 @@ public static partial class HspanCheckpoint
                     throw new InvalidDataException($"Checkpoint '{path}': entry '{entry.Key}' is a {entry.Value?.GetType().Name ?? "null"}, not a tensor. Save the model's state_dict() itself, not a training checkpoint dictionary.");
                 tensors[(string)entry.Key] = t;
             }
+            foreach (var t in tensors.Values) t.DetachFromDisposeScope();
             return new StateDictFile(path, tensors, new Dictionary<string, string>());
         }
         if (SafeTensors.LooksLikeSafeTensors(first))
@@ -79,15 +91,27 @@ public static partial class HspanCheckpoint
     /// rgb_range) comes from the tensors; topk and res_scale come from the arguments when given,
     /// else from our checkpoint's metadata, else the paper's defaults (128, 0.1).
     /// </summary>
-    public static Hspan Load(string path, int? topk = null, double? resScale = null) => Load(Read(path), topk, resScale);
+    public static Hspan Load(string path, int? topk = null, double? resScale = null)
+    {
+        using var file = Read(path);
+        return Load(file, topk, resScale);
+    }
 
-    /// <summary>Builds the model a state_dict already read describes, as <see cref="Load(string, int?, double?)"/> does.</summary>
+    /// <summary>Builds the model a state_dict already read describes, as <see cref="Load(string, int?, double?)"/> does; the file stays the caller's.</summary>
     public static Hspan Load(StateDictFile file, int? topk = null, double? resScale = null)
     {
         var config = ConfigFor(file, topk, resScale);
         var model = new Hspan(config);
-        LoadStateDict(model, file.Tensors, file.Path);
-        return model;
+        try
+        {
+            LoadStateDict(model, file.Tensors, file.Path);
+            return model;
+        }
+        catch
+        {
+            model.Dispose();
+            throw;
+        }
     }
 
     /// <summary>The configuration a file describes, as <see cref="Load"/> resolves it.</summary>
@@ -138,6 +162,7 @@ public static partial class HspanCheckpoint
         double rgbRange = 1;
         if (tensors.TryGetValue("sub_mean.bias", out var subBias) && subBias.numel() == 3)
         {
+            using var scope = NewDisposeScope();
             double b = subBias.to(ScalarType.Float64).cpu()[0].item<double>();
             rgbRange = Math.Round(-b / MeanShift.Div2kRgbMean[0], 6);
             if (rgbRange <= 0) rgbRange = 1;
@@ -157,6 +182,7 @@ public static partial class HspanCheckpoint
     /// </summary>
     public static void LoadStateDict(Hspan model, IReadOnlyDictionary<string, Tensor> tensors, string source)
     {
+        using var scope = NewDisposeScope();
         var own = model.state_dict();
         var missing = own.Keys.Where(k => !tensors.ContainsKey(k) && k != "a").ToList();
         var unexpected = tensors.Keys.Where(k => !own.ContainsKey(k)).ToList();
@@ -186,6 +212,7 @@ public static partial class HspanCheckpoint
             [ConfigKey] = JsonSerializer.Serialize(model.Config, CheckpointJson.Default.HspanConfig),
         };
         if (extraMetadata is not null) foreach (var (k, v) in extraMetadata) metadata[k] = v;
+        using var scope = NewDisposeScope();
         SafeTensors.Write(path, model.state_dict(), metadata);
     }
 

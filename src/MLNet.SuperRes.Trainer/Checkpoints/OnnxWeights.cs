@@ -37,6 +37,8 @@ public static class OnnxWeights
                 $"'{path}' is quantized ({precision}); its weights cannot seed a float network. " +
                 "Read the float32 model it was quantized from.");
 
+        // Weights made before a bad one is found are freed with the scope; the rest leave it in the result.
+        using var scope = NewDisposeScope();
         var tensors = new Dictionary<string, Tensor>();
         foreach (var initializer in model.Graph.Initializer)
         {
@@ -71,6 +73,7 @@ public static class OnnxWeights
             saved[HspanCheckpoint.ConfigKey] = JsonSerializer.Serialize(config, CheckpointJson.Default.HspanConfig);
         }
         if (metadata.TryGetValue(OnnxContract.Iterations, out var iterations)) saved["iterations"] = iterations;
+        foreach (var t in tensors.Values) t.DetachFromDisposeScope();
         return new StateDictFile(path, tensors, saved);
     }
 }

@@ -35,6 +35,8 @@ public static class SafeTensors
         { throw new InvalidDataException($"'{path}' is not a safetensors file: its header is not a JSON object.", e); }
 
         long dataStart = 8 + (long)headerLength;
+        // Tensors read before a bad entry is found are freed with the scope; the rest leave it with the result.
+        using var scope = NewDisposeScope();
         var tensors = new Dictionary<string, Tensor>();
         var metadata = new Dictionary<string, string>();
         foreach (var (name, node) in header)
@@ -80,6 +82,7 @@ public static class SafeTensors
             t.bytes = bytes.AsSpan((int)(dataStart + begin), (int)(end - begin));
             tensors[name] = t;
         }
+        foreach (var t in tensors.Values) t.DetachFromDisposeScope();
         return (tensors, metadata);
     }
 
@@ -97,7 +100,8 @@ public static class SafeTensors
         long offset = 0;
         foreach (var (name, tensor) in tensors)
         {
-            using var cpu = tensor.detach().cpu().contiguous();
+            using var scope = NewDisposeScope();
+            var cpu = tensor.detach().cpu().contiguous();
             var blob = cpu.bytes.ToArray();
             header[name] = new JsonObject
             {

@@ -24,7 +24,7 @@ public static class EvalModels
             if (model != "default" && !File.Exists(model)) throw new FileNotFoundException($"Model '{model}' does not exist.", model);
             return new OnnxModelUpscaler(model, scale, tiling, selfEnsemble, model == "default" ? precision : ModelPrecision.Float32);
         }
-        return new CheckpointUpscaler(LoadNetwork(model, scale, topk, resScale), CPU, tiling ?? Tiling.Default, selfEnsemble);
+        return new CheckpointUpscaler(LoadNetwork(model, scale, topk, resScale), CPU, tiling ?? Tiling.Default, selfEnsemble, ownsModel: true);
     }
 
     /// <summary>
@@ -35,7 +35,10 @@ public static class EvalModels
     public static Hspan LoadNetwork(string model, int scale, int? topk = null, double? resScale = null)
     {
         if (model == "default")
-            return HspanCheckpoint.Load(OnnxWeights.Read(DefaultModels.Read(scale), $"the default x{scale} model"), topk, resScale);
+        {
+            using var weights = OnnxWeights.Read(DefaultModels.Read(scale), $"the default x{scale} model");
+            return HspanCheckpoint.Load(weights, topk, resScale);
+        }
         var path = Directory.Exists(model)
             ? new CheckpointDirectory(model).ModelPath(CheckpointDirectory.Latest)
               ?? throw new FileNotFoundException($"Model folder '{model}' holds no training checkpoint (no complete '{CheckpointDirectory.Latest}' snapshot).", model)

@@ -64,7 +64,7 @@ public static class ExplainCommand
             throw new UsageException($"--pixel {options.X},{options.Y} is outside '{options.Image}', which is {picture.Width}x{picture.Height}: " +
                                      $"X must be below {picture.Width} and Y below {picture.Height}.");
 
-        var network = EvalModels.LoadNetwork(options.Model, options.Scale);
+        using var network = EvalModels.LoadNetwork(options.Model, options.Scale);
         if (network.Config.Scale != options.Scale)
             throw new UsageException($"Model '{options.Model}' upscales by {network.Config.Scale}, but --scale is {options.Scale}.");
         string image = Path.GetFullPath(options.Image);

@@ -95,12 +95,7 @@ public static class ExportCommand
         AtomicFile.EnsureWritable(options.Output);
         if (options.Verify) OnnxRuntimeLog.TryStartCapture();
 
-        var file = HspanCheckpoint.Read(options.Checkpoint);
-        var config = HspanCheckpoint.ConfigFor(file, options.TopK, options.ResScale);
-        var model = new Hspan(config);
-        HspanCheckpoint.LoadStateDict(model, file.Tensors, options.Checkpoint);
-        model.eval();
-        var info = new OnnxExportInfo(Path.GetFileName(options.Checkpoint), Iterations(file, error));
+        using var model = LoadModel(options, error, out var config, out var info);
 
         var clock = Stopwatch.StartNew();
         var proto = HspanOnnxExporter.Build(model, info);
@@ -118,6 +113,16 @@ public static class ExportCommand
                          $"top-k {config.TopK}, res_scale {config.ResScale.ToString(CultureInfo.InvariantCulture)}) from {info.Source} " +
                          $"to {options.Output}: {new FileInfo(options.Output).Length / 1048576.0:F1} MiB in {clock.Elapsed.TotalSeconds:F1} s.");
         return Verb.Success;
+    }
+
+    private static Hspan LoadModel(Options options, TextWriter error, out HspanConfig config, out OnnxExportInfo info)
+    {
+        using var file = HspanCheckpoint.Read(options.Checkpoint);
+        config = HspanCheckpoint.ConfigFor(file, options.TopK, options.ResScale);
+        info = new OnnxExportInfo(Path.GetFileName(options.Checkpoint), Iterations(file, error));
+        var model = HspanCheckpoint.Load(file, options.TopK, options.ResScale);
+        model.eval();
+        return model;
     }
 
     /// <summary>The int8 model: calibrated, rewritten, and compared with the float model on a few calibration crops.</summary>
@@ -141,7 +146,7 @@ public static class ExportCommand
     /// <summary>ONNX Runtime against TorchSharp on a random input, before anything is written.</summary>
     private static bool Verified(Hspan model, byte[] onnx, TextWriter output, TextWriter error)
     {
-        var input = OnnxVerifier.RandomInput(2, 29, 23);
+        using var input = OnnxVerifier.RandomInput(2, 29, 23);
         var comparison = OnnxVerifier.Compare(model, onnx, input);
         output.WriteLine($"Verify on a random [{string.Join(", ", input.shape)}] input: max abs difference {comparison.MaxAbsDifference:E3}, " +
                          $"mean abs difference {comparison.MeanAbsDifference:E3} (tolerance {OnnxVerifier.Tolerance:E0}).");

@@ -1,5 +1,6 @@
 using MLNet.SuperRes.Engine;
 using MLNet.SuperRes.Trainer.Archs;
+using MLNet.SuperRes.Trainer.Torch;
 using static TorchSharp.torch;
 
 namespace MLNet.SuperRes.Trainer.Explain;
@@ -50,7 +51,7 @@ internal static class AttentionProbe
             using var scope = NewDisposeScope();
             using var _ = no_grad();
             float range = (float)model.Config.RgbRange;
-            model.call(tensor(tile.Input, new long[] { 1, 3, tile.Height, tile.Width }) * range);
+            model.call(tensor(tile.Input, new long[] { 1, 3, tile.Height, tile.Width }).Mul(range));
         }
         finally
         {
@@ -76,7 +77,7 @@ internal static class AttentionProbe
             int rows = Math.Min(RowsPerChunk, positions - first);
             var chunkWeights = weights.narrow(0, first, rows);
             var softmax = scores.narrow(0, first, rows).softmax(-1);
-            chunkWeights.gt(0).sum(-1, type: ScalarType.Int32).data<int>().CopyTo(support, first);
+            chunkWeights.Gt(0).sum(-1, type: ScalarType.Int32).data<int>().CopyTo(support, first);
             weightOnTop += Sum(chunkWeights.topk(top, -1).values.sum(-1));
             softmaxWeightOnTop += Sum(softmax.topk(top, -1).values.sum(-1));
             softmaxEntropy += Sum(Entropy(softmax));
@@ -105,7 +106,7 @@ internal static class AttentionProbe
     }
 
     /// <summary>-sum p ln p over the last axis, with 0 ln 0 = 0.</summary>
-    private static Tensor Entropy(Tensor p) => -(p * p.clamp_min(1e-30f).log()).sum(-1);
+    private static Tensor Entropy(Tensor p) => -(p * p.ClampMin(1e-30f).log()).sum(-1);
 
     private static double Sum(Tensor values) => values.to(ScalarType.Float64).sum().item<double>();
 }

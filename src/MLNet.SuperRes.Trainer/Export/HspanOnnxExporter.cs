@@ -6,6 +6,7 @@ using MLNet.SuperRes.Trainer.Archs;
 using MLNet.SuperRes.Trainer.Checkpoints;
 using MLNet.SuperRes.Trainer.Export.Emitters;
 using Onnx;
+using static TorchSharp.torch;
 
 namespace MLNet.SuperRes.Trainer.Export;
 
@@ -34,6 +35,7 @@ public static class HspanOnnxExporter
         if (config.NColors != 3)
             throw new NotSupportedException($"ONNX export takes RGB networks; this one has n_colors = {config.NColors}.");
 
+        using var scope = NewDisposeScope(); // the emitters' float32 CPU copies of the weights
         var graph = new OnnxGraphBuilder("hspan");
         graph.Input(OnnxContract.InputName, TensorProto.Types.DataType.Float, "N", "3", "H", "W");
         var output = ModuleEmitter.Emit(graph, model, OnnxContract.InputName, "");

@@ -28,9 +28,15 @@ public sealed class OnnxRuntimeRunner : IDisposable
     /// <summary>Runs the model on a float32 [N, 3, H, W] tensor and returns the output as a CPU float32 tensor.</summary>
     public Tensor Run(Tensor input)
     {
-        using var cpu = input.detach().to(ScalarType.Float32).cpu().contiguous();
-        var data = cpu.data<float>().ToArray();
-        var (output, shape) = Run(data, cpu.shape);
+        float[] data;
+        long[] inputShape;
+        using (var scope = NewDisposeScope())
+        {
+            var cpu = input.detach().to(ScalarType.Float32).cpu().contiguous();
+            data = cpu.data<float>().ToArray();
+            inputShape = cpu.shape;
+        }
+        var (output, shape) = Run(data, inputShape);
         return tensor(output, shape);
     }
 

@@ -16,6 +16,7 @@ public static class OnnxVerifier
     /// <summary>Runs both on <paramref name="input"/> (float32 [N, 3, H, W] in [0, 1]) and measures the difference.</summary>
     public static OnnxComparison Compare(Hspan model, byte[] onnxModel, Tensor input)
     {
+        using var scope = NewDisposeScope();
         var logId = $"verify-{Guid.NewGuid():N}";
         Tensor actual;
         using (var runner = new OnnxRuntimeRunner(onnxModel, logId: logId)) actual = runner.Run(input);
@@ -34,6 +35,9 @@ public static class OnnxVerifier
     }
 
     /// <summary>A reproducible random image batch in [0, 1].</summary>
-    public static Tensor RandomInput(long batch, long height, long width, long seed = 20230525) =>
-        rand(new[] { batch, 3, height, width }, generator: new Generator((ulong)seed));
+    public static Tensor RandomInput(long batch, long height, long width, long seed = 20230525)
+    {
+        using var generator = new Generator((ulong)seed);
+        return rand(new[] { batch, 3, height, width }, generator: generator);
+    }
 }

@@ -12,15 +12,23 @@ namespace MLNet.SuperRes.Trainer.Inference;
 /// model with): same tiles, blend, grey and alpha handling, 8-bit output, so a checkpoint and its export
 /// score alike.
 /// </summary>
-public sealed class CheckpointUpscaler : IUpscaler
+public sealed class CheckpointUpscaler : IUpscaler, IDisposable
 {
     private readonly Hspan model;
+    private readonly bool ownsModel;
     private readonly TiledUpscaler engine;
 
-    public CheckpointUpscaler(Hspan model, Device device, Tiling tiling, bool selfEnsemble = false)
+    /// <param name="ownsModel">Whether <see cref="Dispose"/> disposes <paramref name="model"/> (a network opened for this upscaler alone).</param>
+    public CheckpointUpscaler(Hspan model, Device device, Tiling tiling, bool selfEnsemble = false, bool ownsModel = false)
     {
         this.model = model;
+        this.ownsModel = ownsModel;
         engine = new TiledUpscaler(new TorchTileNetwork(model, device), tiling.Tile, tiling.Overlap, selfEnsemble);
+    }
+
+    public void Dispose()
+    {
+        if (ownsModel) model.Dispose();
     }
 
     public int Scale => engine.Scale;

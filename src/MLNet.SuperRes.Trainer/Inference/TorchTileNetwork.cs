@@ -1,5 +1,6 @@
 using MLNet.SuperRes.Engine;
 using MLNet.SuperRes.Trainer.Archs;
+using MLNet.SuperRes.Trainer.Torch;
 using static TorchSharp.torch;
 
 namespace MLNet.SuperRes.Trainer.Inference;
@@ -18,8 +19,8 @@ internal sealed class TorchTileNetwork(Hspan model, Device device) : ITileNetwor
         using var scope = NewDisposeScope();
         using var _ = no_grad();
         float range = (float)model.Config.RgbRange;
-        var x = tensor(input.Span.ToArray(), new long[] { 1, 3, height, width }).to(device) * range;
-        var y = (model.call(x) / range).cpu().contiguous();
+        var x = tensor(input.Span.ToArray(), new long[] { 1, 3, height, width }).to(device).Mul(range);
+        var y = model.call(x).Div(range).cpu().contiguous();
         y.data<float>().ToArray().AsSpan().CopyTo(output.Span);
     }
 }

@@ -4,6 +4,7 @@ using MLNet.SuperRes.Files;
 using MLNet.SuperRes.Trainer.Archs;
 using MLNet.SuperRes.Trainer.Checkpoints;
 using TorchSharp.Modules;
+using static TorchSharp.torch;
 
 namespace MLNet.SuperRes.Trainer.Training;
 
@@ -64,6 +65,7 @@ public sealed class CheckpointDirectory
 
         Step("write");
         Directory.CreateDirectory(temp);
+        using var scope = NewDisposeScope();
         HspanCheckpoint.Save(model, Path.Combine(temp, ModelFile), new Dictionary<string, string>
         {
             ["iterations"] = state.Iteration.ToString(CultureInfo.InvariantCulture),
@@ -88,7 +90,8 @@ public sealed class CheckpointDirectory
     public void LoadLatest(Hspan model, OptimizerHelper optimizer)
     {
         var dir = Newest(Latest)?.Folder ?? throw new FileNotFoundException($"No checkpoint to resume in '{Root}'.");
-        var file = HspanCheckpoint.Read(Path.Combine(dir, ModelFile));
+        using var scope = NewDisposeScope();
+        using var file = HspanCheckpoint.Read(Path.Combine(dir, ModelFile));
         var saved = HspanCheckpoint.SavedConfig(file);
         if (saved != model.Config)
             throw new InvalidDataException($"Checkpoint in '{dir}' holds a model with {saved}, but the run describes {model.Config}.");

@@ -5,6 +5,7 @@ using MLNet.SuperRes.Evaluation.Images;
 using MLNet.SuperRes.Trainer.Data;
 using MLNet.SuperRes.Evaluation;
 using MLNet.SuperRes.Trainer.Inference;
+using MLNet.SuperRes.Trainer.Torch;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -50,12 +51,12 @@ public sealed class HspanTrainer
         if (state is not null && state.Options.Model != options.Model)
             throw new InvalidDataException($"--resume: the checkpoint was trained with {state.Options.Model}, not {options.Model}.");
 
-        var model = new Hspan(options.Model);
+        using var model = new Hspan(options.Model);
         model.InitializeWeights(options.Seed);
         if (state is null && options.InitCheckpoint is not null) InitializeFrom(model, options.InitCheckpoint);
         model.to(device);
         var trainable = model.parameters().Where(p => p.requires_grad).ToList();
-        var optimizer = optim.Adam(trainable, options.LearningRate, beta1: 0.9, beta2: 0.999, eps: 1e-8);
+        using var optimizer = new Torch.Adam(trainable, options.LearningRate, beta1: 0.9, beta2: 0.999, eps: 1e-8);
         if (state is not null)
         {
             checkpoints.LoadLatest(model, optimizer);
@@ -202,7 +203,8 @@ public sealed class HspanTrainer
     /// </summary>
     private void InitializeFrom(Hspan model, string path)
     {
-        var file = HspanCheckpoint.Read(path);
+        using var scope = NewDisposeScope();
+        using var file = HspanCheckpoint.Read(path);
         int fileGroups = HspanCheckpoint.InferConfig(file.Tensors, file.Path).NResGroups;
         int modelGroups = model.Config.NResGroups;
         if (fileGroups > modelGroups)

@@ -1,4 +1,5 @@
 using MLNet.SuperRes.Trainer.Archs;
+using MLNet.SuperRes.Trainer.Torch;
 using static TorchSharp.torch;
 
 namespace MLNet.SuperRes.Trainer.Tests.Archs;
@@ -29,8 +30,8 @@ public class CpuMemoryLayoutTests
             using var scope = NewDisposeScope();
             manual_seed(1);
             var x = randn(4, input, size, size);
-            var weight = randn(output, input, kernel, kernel) * 0.1;
-            var bias = randn(output) * 0.1;
+            var weight = randn(output, input, kernel, kernel).Mul(0.1);
+            var bias = randn(output).Mul(0.1);
             var upstream = randn(4, output, size, size);
 
             Tensor[] Run(ScalarType type)
@@ -60,7 +61,8 @@ public class CpuMemoryLayoutTests
     [Fact]
     public void TheLayoutKeepsValuesAndShape()
     {
-        var x = arange(2 * 3 * 4 * 5, dtype: float32).reshape(2, 3, 4, 5);
+        using var scope = NewDisposeScope();
+        var x = ScalarArithmetic.Arange(0, 2 * 3 * 4 * 5, float32, CPU).reshape(2, 3, 4, 5);
         var converted = CpuMemoryLayout.Apply(x);
         Assert.Equal(x.shape, converted.shape);
         Assert.True(x.eq(converted).all().item<bool>());

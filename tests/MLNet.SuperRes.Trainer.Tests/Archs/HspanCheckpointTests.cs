@@ -28,14 +28,15 @@ public class HspanCheckpointTests : IDisposable
     [InlineData(4)]
     public void OwnCheckpointAloneRebuildsTheModel(int scale)
     {
+        using var scope = NewDisposeScope();
         manual_seed(3);
-        var model = new Hspan(Tiny(scale));
+        using var model = new Hspan(Tiny(scale));
         var path = Path.Combine(dir, "model.safetensors");
         HspanCheckpoint.Save(model, path, new Dictionary<string, string> { ["iterations"] = "12" });
 
-        var loaded = HspanCheckpoint.Load(path);
+        using var loaded = HspanCheckpoint.Load(path);
         Assert.Equal(model.Config, loaded.Config);
-        Assert.Equal("12", HspanCheckpoint.Read(path).Metadata["iterations"]);
+        using (var file = HspanCheckpoint.Read(path)) Assert.Equal("12", file.Metadata["iterations"]);
 
         var input = rand(1, 3, 9, 7);
         model.eval(); loaded.eval();
@@ -47,8 +48,8 @@ public class HspanCheckpointTests : IDisposable
     public void OptionsOverrideTopKAndResScale()
     {
         var path = Path.Combine(dir, "model.safetensors");
-        HspanCheckpoint.Save(new Hspan(Tiny()), path);
-        var loaded = HspanCheckpoint.Load(path, topk: 3, resScale: 0.25);
+        using (var model = new Hspan(Tiny())) HspanCheckpoint.Save(model, path);
+        using var loaded = HspanCheckpoint.Load(path, topk: 3, resScale: 0.25);
         Assert.Equal(3, loaded.Config.TopK);
         Assert.Equal(0.25, loaded.Config.ResScale);
     }
@@ -56,7 +57,7 @@ public class HspanCheckpointTests : IDisposable
     [Fact]
     public void OfficialFilesGetThePaperTopKAndResScaleByDefault()
     {
-        var loaded = HspanCheckpoint.Load(Reference.PathOf("x2_small.pt"));
+        using var loaded = HspanCheckpoint.Load(Reference.PathOf("x2_small.pt"));
         Assert.Equal(128, loaded.Config.TopK);
         Assert.Equal(0.1, loaded.Config.ResScale);
         Assert.Equal(32, loaded.Config.NFeats);
@@ -65,12 +66,16 @@ public class HspanCheckpointTests : IDisposable
     [Fact]
     public void MissingExtraAndMisshapenTensorsAreNamedAndNothingIsLoaded()
     {
-        var tensors = HspanCheckpoint.Read(Reference.PathOf("x2_small.weights.safetensors")).Tensors;
-        tensors.Remove("body.1.body.3.weight");
+        using var scope = NewDisposeScope();
+        using var file = HspanCheckpoint.Read(Reference.PathOf("x2_small.weights.safetensors"));
+        var tensors = file.Tensors;
+        tensors.Remove("body.1.body.3.weight", out var removed);
+        removed!.Dispose();
         tensors["body.0.body.2.extra"] = zeros(2);
+        tensors["tail.1.bias"].Dispose();
         tensors["tail.1.bias"] = zeros(4);
 
-        var model = new Hspan(Reference.Config("x2_small"));
+        using var model = new Hspan(Reference.Config("x2_small"));
         var before = model.state_dict().ToDictionary(kv => kv.Key, kv => kv.Value.clone());
         var e = Assert.Throws<InvalidDataException>(() => HspanCheckpoint.LoadStateDict(model, tensors, "edited"));
 
@@ -87,10 +92,13 @@ public class HspanCheckpointTests : IDisposable
     public void AMissingLebTensorIsNamedAsMissing_NotTakenForAnotherStructure(string key)
     {
         string path = Path.Combine(dir, "edited.safetensors");
-        var model = new Hspan(Reference.Config("x2_small"));
-        var tensors = HspanCheckpoint.Read(Reference.PathOf("x2_small.weights.safetensors")).Tensors;
-        tensors.Remove(key);
-        SafeTensors.Write(path, tensors, new Dictionary<string, string>());
+        using var model = new Hspan(Reference.Config("x2_small"));
+        using (var file = HspanCheckpoint.Read(Reference.PathOf("x2_small.weights.safetensors")))
+        {
+            file.Tensors.Remove(key, out var removed);
+            removed!.Dispose();
+            SafeTensors.Write(path, file.Tensors, new Dictionary<string, string>());
+        }
         var e = Assert.Throws<InvalidDataException>(() => HspanCheckpoint.Load(path));
         Assert.Contains($"missing: {key}.", e.Message);
         Assert.Contains($"NResBlocks = {model.Config.NResBlocks},", e.Message);
@@ -110,8 +118,9 @@ public class HspanCheckpointTests : IDisposable
     [Fact]
     public void CheckpointWhoseRecordedConfigContradictsItsTensorsIsRefused()
     {
+        using var scope = NewDisposeScope();
         var path = Path.Combine(dir, "model.safetensors");
-        var model = new Hspan(Tiny());
+        using var model = new Hspan(Tiny());
         SafeTensors.Write(path, model.state_dict(), new Dictionary<string, string>
         {
             [HspanCheckpoint.ConfigKey] = System.Text.Json.JsonSerializer.Serialize(Tiny() with { NFeats = 16 }),
@@ -152,6 +161,7 @@ public class HspanCheckpointTests : IDisposable
     [Fact]
     public void NonHspanStateDictIsRefused()
     {
+        using var scope = NewDisposeScope();
         var path = Path.Combine(dir, "other.safetensors");
         SafeTensors.Write(path, new Dictionary<string, Tensor> { ["fc.weight"] = zeros(2, 2) });
         var e = Assert.Throws<InvalidDataException>(() => HspanCheckpoint.Load(path));

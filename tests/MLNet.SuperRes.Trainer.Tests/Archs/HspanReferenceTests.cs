@@ -10,14 +10,15 @@ public class HspanReferenceTests
     [Fact]
     public void HspaBlockMatchesOfficialCode()
     {
+        using var scope = NewDisposeScope();
         var info = Reference.Index["hspa"]![0]!;
-        var block = new Hspa((int)info["channels"]!, (int)info["reduction"]!, (double)info["res_scale"]!, (int)info["topk"]!);
-        var weights = Reference.Tensors("hspa_a.weights.safetensors");
+        using var block = new Hspa((int)info["channels"]!, (int)info["reduction"]!, (double)info["res_scale"]!, (int)info["topk"]!);
+        using var weights = Reference.Tensors("hspa_a.weights.safetensors");
         Assert.Equal(weights.Keys.OrderBy(k => k), block.state_dict().Keys.OrderBy(k => k));
         using (no_grad())
             foreach (var (key, target) in block.state_dict()) target.copy_(weights[key]);
 
-        var io = Reference.Tensors("hspa_a.io.safetensors");
+        using var io = Reference.Tensors("hspa_a.io.safetensors");
         block.eval();
         using var _ = no_grad();
         var (max, mean) = Reference.Difference(block.call(io["input"]), io["output"]);
@@ -47,18 +48,20 @@ public class HspanReferenceTests
     public void StructureIsInferredFromTheTensors(string name)
     {
         var expected = Reference.Config(name);
-        var file = HspanCheckpoint.Read(Reference.PathOf($"{name}.weights.safetensors"));
+        using var file = HspanCheckpoint.Read(Reference.PathOf($"{name}.weights.safetensors"));
         var config = HspanCheckpoint.ConfigFor(file, expected.TopK, expected.ResScale);
         Assert.Equal(expected, config);
     }
 
     private static void AssertMatchesOfficial(string name, string weightsFile)
     {
+
+        using var scope = NewDisposeScope();
         var expected = Reference.Config(name);
-        var model = HspanCheckpoint.Load(Reference.PathOf(weightsFile), expected.TopK, expected.ResScale);
+        using var model = HspanCheckpoint.Load(Reference.PathOf(weightsFile), expected.TopK, expected.ResScale);
         Assert.Equal(expected, model.Config);
 
-        var io = Reference.Tensors($"{name}.io.safetensors");
+        using var io = Reference.Tensors($"{name}.io.safetensors");
         model.eval();
         using var _ = no_grad();
         var (max, mean) = Reference.Difference(model.call(io["input"]), io["output"]);

@@ -5,6 +5,7 @@ using MLNet.SuperRes.Trainer.Checkpoints;
 using MLNet.SuperRes.Evaluation.Images;
 using MLNet.SuperRes.Evaluation;
 using MLNet.SuperRes.Trainer.Export;
+using MLNet.SuperRes.Trainer.Inference;
 using static TorchSharp.torch;
 
 namespace MLNet.SuperRes.Trainer.Tests.Archs;
@@ -17,6 +18,7 @@ public sealed class OnnxWeightsTests : IDisposable
     [Fact]
     public void ExportedModel_ReadsBackWithEveryTensorAndItsConfiguration()
     {
+        using var scope = NewDisposeScope();
         manual_seed(11);
         var config = new HspanConfig { NResGroups = 2, NResBlocks = 1, NFeats = 8, Reduction = 2, TopK = 5, ResScale = 0.25, Scale = 3 };
         string onnx = Path.Combine(_dir, "m.onnx");
@@ -24,9 +26,11 @@ public sealed class OnnxWeightsTests : IDisposable
         original.eval();
         HspanOnnxExporter.Export(original, onnx, new OnnxExportInfo("m", 1234));
 
-        var file = HspanCheckpoint.Read(onnx);
-        Assert.Equal(config, HspanCheckpoint.ConfigFor(file));
-        Assert.Equal("1234", file.Metadata["iterations"]);
+        using (var file = HspanCheckpoint.Read(onnx))
+        {
+            Assert.Equal(config, HspanCheckpoint.ConfigFor(file));
+            Assert.Equal("1234", file.Metadata["iterations"]);
+        }
         using var loaded = HspanCheckpoint.Load(onnx);
         var expected = original.state_dict();
         var actual = loaded.state_dict();
@@ -50,8 +54,10 @@ public sealed class OnnxWeightsTests : IDisposable
     {
         string onnx = Path.Combine(SharedData.RepoRoot, "src", "MLNet.SuperRes", "Models", $"hspan-x{scale}.onnx");
         var lowRes = RgbImage.Load(Path.Combine(SharedData.Data, "Set5", "butterfly.png")).Crop(60, 40, width, height);
-        var torch = EvalModels.Open(SaveAsCheckpoint(onnx), scale).Upscale(lowRes);
-        var runtime = EvalModels.Open(onnx, scale).Upscale(lowRes);
+        using var checkpoint = (CheckpointUpscaler)EvalModels.Open(SaveAsCheckpoint(onnx), scale);
+        using var onnxRuntime = (OnnxModelUpscaler)EvalModels.Open(onnx, scale);
+        var torch = checkpoint.Upscale(lowRes);
+        var runtime = onnxRuntime.Upscale(lowRes);
         EightBitOutputs.AssertAgree(runtime, torch);
     }
 

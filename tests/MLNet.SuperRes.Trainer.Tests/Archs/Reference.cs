@@ -15,7 +15,8 @@ internal static class Reference
 
     public static string PathOf(string name) => Path.Combine(SharedData.Reference, name);
 
-    public static Dictionary<string, Tensor> Tensors(string name) => SafeTensors.Read(PathOf(name)).Tensors;
+    /// <summary>A reference file's tensors, freed when the set is disposed.</summary>
+    public static ReferenceTensors Tensors(string name) => new(SafeTensors.Read(PathOf(name)).Tensors);
 
     public static IEnumerable<object[]> ModelNames() =>
         Index["models"]!.AsObject().Select(kv => new object[] { kv.Key });
@@ -33,8 +34,22 @@ internal static class Reference
 
     public static (double MaxAbs, double MeanAbs) Difference(Tensor actual, Tensor expected)
     {
+        using var scope = NewDisposeScope();
         Assert.Equal(expected.shape, actual.shape);
         var diff = (actual.to(ScalarType.Float64) - expected.to(ScalarType.Float64)).abs();
         return (diff.max().item<double>(), diff.mean().item<double>());
+    }
+}
+
+/// <summary>The tensors of one reference file, by name.</summary>
+internal sealed class ReferenceTensors(Dictionary<string, Tensor> tensors) : IDisposable
+{
+    public Tensor this[string name] => tensors[name];
+
+    public IEnumerable<string> Keys => tensors.Keys;
+
+    public void Dispose()
+    {
+        foreach (var tensor in tensors.Values) tensor.Dispose();
     }
 }

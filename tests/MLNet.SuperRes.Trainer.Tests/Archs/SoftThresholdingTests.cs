@@ -1,4 +1,5 @@
 using MLNet.SuperRes.Trainer.Archs;
+using MLNet.SuperRes.Trainer.Torch;
 using static TorchSharp.torch;
 
 namespace MLNet.SuperRes.Trainer.Tests.Archs;
@@ -12,7 +13,8 @@ public class SoftThresholdingTests
     [MemberData(nameof(Cases))]
     public void ForwardAndBackwardMatchOfficialCode(int caseIndex)
     {
-        var tensors = Reference.Tensors("st_cases.safetensors");
+        using var scope = NewDisposeScope();
+        using var tensors = Reference.Tensors("st_cases.safetensors");
         int topk = (int)Reference.Index["st"]![caseIndex]!["topk"]!;
         string p = $"case{caseIndex}.";
 
@@ -36,9 +38,10 @@ public class SoftThresholdingTests
     [Fact]
     public void WideSupportRowsAreExactSparsemax()
     {
+        using var scope = NewDisposeScope();
         // Nearly equal scores: the support spans most of each row, far more than k = 4 (and 2k = 8).
-        var generator = new Generator(7);
-        var scores = rand(new long[] { 3, 40, 50 }, generator: generator, dtype: ScalarType.Float64) * 0.02;
+        using var generator = new Generator(7);
+        var scores = rand(new long[] { 3, 40, 50 }, generator: generator, dtype: ScalarType.Float64).Mul(0.02);
         var (fromTopK, supportTopK) = SoftThresholding.Forward(scores, 4);
         var (fromFullSort, supportFull) = SoftThresholding.Forward(scores, 50);
 
@@ -51,8 +54,9 @@ public class SoftThresholdingTests
     [Fact]
     public void CustomBackwardMatchesAutogradThroughTheSameOps()
     {
-        var generator = new Generator(11);
-        var scores = randn(new long[] { 2, 30, 30 }, generator: generator, dtype: ScalarType.Float64) * 2;
+        using var scope = NewDisposeScope();
+        using var generator = new Generator(11);
+        var scores = randn(new long[] { 2, 30, 30 }, generator: generator, dtype: ScalarType.Float64).Mul(2);
         var gradOutput = randn(new long[] { 2, 30, 30 }, generator: generator, dtype: ScalarType.Float64);
 
         var viaCustom = scores.clone().requires_grad_(true);
@@ -69,10 +73,15 @@ public class SoftThresholdingTests
     [Fact]
     public void CustomBackwardMatchesFiniteDifferences()
     {
-        var generator = new Generator(5);
+        using var scope = NewDisposeScope();
+        using var generator = new Generator(5);
         var scores = randn(new long[] { 1, 3, 12 }, generator: generator, dtype: ScalarType.Float64);
         var weights = randn(new long[] { 1, 3, 12 }, generator: generator, dtype: ScalarType.Float64);
-        double Objective(Tensor s) => (SoftThresholding.Forward(s, 3).Output * weights).sum().item<double>();
+        double Objective(Tensor s)
+        {
+            using var objectiveScope = NewDisposeScope();
+            return (SoftThresholding.Forward(s, 3).Output * weights).sum().item<double>();
+        }
 
         var x = scores.clone().requires_grad_(true);
         (SoftThresholding.Apply(x, 3) * weights).sum().backward();
@@ -82,8 +91,9 @@ public class SoftThresholdingTests
         var flat = scores.flatten();
         for (int i = 0; i < flat.shape[0]; i++)
         {
-            var plus = flat.clone(); plus[i] += h;
-            var minus = flat.clone(); minus[i] -= h;
+            using var stepScope = NewDisposeScope();
+            var plus = flat.clone(); plus[i] = plus[i].Add(h);
+            var minus = flat.clone(); minus[i] = minus[i].Add(-h);
             double numeric = (Objective(plus.view(scores.shape)) - Objective(minus.view(scores.shape))) / (2 * h);
             Assert.Equal(numeric, analytic.flatten()[i].item<double>(), 6);
         }

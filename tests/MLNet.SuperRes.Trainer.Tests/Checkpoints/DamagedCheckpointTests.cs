@@ -4,6 +4,7 @@ using MLNet.SuperRes.Trainer.Archs;
 using MLNet.SuperRes.Trainer.Checkpoints;
 using MLNet.SuperRes.Trainer.Commands;
 using MLNet.SuperRes.Evaluation;
+using MLNet.SuperRes.Trainer.Torch;
 using MLNet.SuperRes.Trainer.Training;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -58,8 +59,9 @@ public sealed class DamagedCheckpointTests : IDisposable
     public void FlippedBytesInASnapshotAreRefusedByEvalAndExport()
     {
         var run = Path.Combine(dir, "run");
-        var model = Tiny();
-        new CheckpointDirectory(run).Save(CheckpointDirectory.Latest, model, optim.Adam(model.parameters()), new TrainingState { Options = new TrainOptions { Iterations = 5 } });
+        using (var model = Tiny())
+        using (var optimizer = new MLNet.SuperRes.Trainer.Torch.Adam(model.parameters(), 1e-3, 0.9, 0.999, 1e-8))
+            new CheckpointDirectory(run).Save(CheckpointDirectory.Latest, model, optimizer, new TrainingState { Options = new TrainOptions { Iterations = 5 } });
         var file = Path.Combine(run, CheckpointDirectory.Latest, "model.safetensors");
         var bytes = File.ReadAllBytes(file);
         for (int i = 0; i < 16; i++) bytes[bytes.Length - 1 - 13 * i] ^= 0x21;
@@ -76,7 +78,7 @@ public sealed class DamagedCheckpointTests : IDisposable
     public void AFailedExportLeavesAnExistingModelAsItWas_AndASuccessfulOneLeavesNoTemporaryFile()
     {
         var checkpoint = Path.Combine(dir, "ok.safetensors");
-        HspanCheckpoint.Save(Tiny(), checkpoint);
+        using (var model = Tiny()) HspanCheckpoint.Save(model, checkpoint);
         var onnx = Path.Combine(dir, "out", "m.onnx");
         var (code, error) = Export("--checkpoint", checkpoint, "--output", onnx);
         Assert.True(code == 0, error);

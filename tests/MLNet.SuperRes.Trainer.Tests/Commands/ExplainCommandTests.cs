@@ -23,7 +23,8 @@ public class ExplainCommandTests : IDisposable
     private string Checkpoint()
     {
         string path = Path.Combine(dir, "small.safetensors");
-        HspanCheckpoint.Save(AttentionProbeTests.SmallNetwork(), path);
+        using var model = AttentionProbeTests.SmallNetwork();
+        HspanCheckpoint.Save(model, path);
         return path;
     }
 

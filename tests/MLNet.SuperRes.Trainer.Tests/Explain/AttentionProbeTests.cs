@@ -25,7 +25,7 @@ public class AttentionProbeTests(ITestOutputHelper log)
     [Fact]
     public void NumbersAreThoseOfTheExportedGraphOnTheSameTile()
     {
-        var model = SmallNetwork();
+        using var model = SmallNetwork();
         using var image = TestImages.Texture(30, 22, seed: 3);
         var engine = new TiledUpscaler(new TorchTileNetwork(model, CPU), tileSize: 16, tileOverlap: 4, selfEnsemble: false);
         var tile = engine.CutTile(image.Pixels, 30, 22, image.PixelFormat, 17, 9);
@@ -77,6 +77,7 @@ public class AttentionProbeTests(ITestOutputHelper log)
     [Fact]
     public void StatisticsOfKnownDistributions()
     {
+        using var scope = NewDisposeScope();
         // 16 positions: rows 0-7 have one score far above the rest (sparsemax: all weight there), rows 8-15 are flat (uniform).
         const int positions = 16;
         var values = new float[positions * positions];
@@ -104,7 +105,7 @@ public class AttentionProbeTests(ITestOutputHelper log)
     [Fact]
     public void ObserversAreRemovedAfterTheRun()
     {
-        var model = SmallNetwork();
+        using var model = SmallNetwork();
         model.train();
         var tile = new TileCut(new float[3 * 12 * 12], 12, 12, 0, 0, 5, 5);
         AttentionProbe.Run(model, tile);

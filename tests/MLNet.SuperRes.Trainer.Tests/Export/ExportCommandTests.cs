@@ -69,8 +69,8 @@ public class ExportCommandTests : IDisposable
     {
         manual_seed(4);
         var checkpoint = Path.Combine(dir, "run.safetensors");
-        HspanCheckpoint.Save(new Hspan(new HspanConfig { NResGroups = 1, NResBlocks = 1, NFeats = 8, TopK = 5, ResScale = 0.5, Scale = 3 }),
-            checkpoint, new Dictionary<string, string> { ["iterations"] = "4200" });
+        using (var model = new Hspan(new HspanConfig { NResGroups = 1, NResBlocks = 1, NFeats = 8, TopK = 5, ResScale = 0.5, Scale = 3 }))
+            HspanCheckpoint.Save(model, checkpoint, new Dictionary<string, string> { ["iterations"] = "4200" });
         var onnx = Path.Combine(dir, "run.onnx");
 
         var (code, _, error) = Run("--checkpoint", checkpoint, "--output", onnx);

@@ -3,6 +3,7 @@ using MLNet.SuperRes.Trainer.Tests.Archs;
 using MLNet.SuperRes.Trainer.Archs;
 using MLNet.SuperRes.Trainer.Checkpoints;
 using MLNet.SuperRes.Trainer.Export;
+using MLNet.SuperRes.Trainer.Torch;
 using Onnx;
 using static TorchSharp.torch;
 
@@ -34,8 +35,9 @@ public class HspanOnnxExportTests
     [InlineData("x4_small", 2, 7, 5)]
     public void OneModelServesOddSizesAndBatches(string name, int batch, int height, int width)
     {
+        using var scope = NewDisposeScope();
         var expected = Reference.Config(name);
-        var model = HspanCheckpoint.Load(Reference.PathOf($"{name}.weights.safetensors"), expected.TopK, expected.ResScale);
+        using var model = HspanCheckpoint.Load(Reference.PathOf($"{name}.weights.safetensors"), expected.TopK, expected.ResScale);
         var onnx = HspanOnnxExporter.Build(model, new OnnxExportInfo(name)).ToByteArray();
 
         var comparison = OnnxVerifier.Compare(model, onnx, OnnxVerifier.RandomInput(batch, height, width, seed: height * 100 + width));
@@ -46,8 +48,9 @@ public class HspanOnnxExportTests
     [Fact]
     public void ModelWithTopKBeyondTheImageSortsWholeRows()
     {
+        using var scope = NewDisposeScope();
         // 6 x 5 pixels: 30 scores per row, fewer than k = 64, so k' = H*W and no retry is possible.
-        var model = HspanCheckpoint.Load(Reference.PathOf("x2_small.weights.safetensors"), topk: 64, resScale: 0.1);
+        using var model = HspanCheckpoint.Load(Reference.PathOf("x2_small.weights.safetensors"), topk: 64, resScale: 0.1);
         var onnx = HspanOnnxExporter.Build(model, new OnnxExportInfo("x2_small")).ToByteArray();
         var comparison = OnnxVerifier.Compare(model, onnx, OnnxVerifier.RandomInput(2, 6, 5));
         Assert.True(comparison.MaxAbsDifference <= 1e-5, $"max abs difference {comparison.MaxAbsDifference}");
@@ -56,8 +59,9 @@ public class HspanOnnxExportTests
     [Fact]
     public void RgbRange255NetworkKeepsTheUnitRangeContract()
     {
+        using var scope = NewDisposeScope();
         manual_seed(12);
-        var model = new Hspan(new HspanConfig { NResGroups = 1, NResBlocks = 1, NFeats = 16, TopK = 8, RgbRange = 255 });
+        using var model = new Hspan(new HspanConfig { NResGroups = 1, NResBlocks = 1, NFeats = 16, TopK = 8, RgbRange = 255 });
         var onnx = HspanOnnxExporter.Build(model, new OnnxExportInfo("random")).ToByteArray();
         var input = OnnxVerifier.RandomInput(1, 10, 9);
 
@@ -65,7 +69,7 @@ public class HspanOnnxExportTests
         var actual = runner.Run(input);
         model.eval();
         using var _ = no_grad();
-        var expected = model.call(input * 255) / 255;
+        var expected = model.call(input.Mul(255)).Div(255);
         var max = (actual - expected).abs().max().item<float>();
         Assert.True(max <= 1e-5, $"max abs difference {max}");
         Assert.Equal("255", Metadata(HspanOnnxExporter.Build(model, new OnnxExportInfo("random")))["rgb_range"]);
@@ -75,7 +79,7 @@ public class HspanOnnxExportTests
     public void MetadataDescribesTheNetworkAndItsOrigin()
     {
         var config = Reference.Config("x3_small");
-        var model = HspanCheckpoint.Load(Reference.PathOf("x3_small.pt"), config.TopK, config.ResScale);
+        using var model = HspanCheckpoint.Load(Reference.PathOf("x3_small.pt"), config.TopK, config.ResScale);
         var metadata = Metadata(HspanOnnxExporter.Build(model, new OnnxExportInfo("x3_small.pt", 12345)));
 
         Assert.Equal(new Dictionary<string, string>
@@ -91,7 +95,7 @@ public class HspanOnnxExportTests
     [Fact]
     public void SignatureHasDynamicBatchAndSizeAndAnOpsetBetween17And26()
     {
-        var model = HspanCheckpoint.Load(Reference.PathOf("x4_small.weights.safetensors"), 16, 0.1);
+        using var model = HspanCheckpoint.Load(Reference.PathOf("x4_small.weights.safetensors"), 16, 0.1);
         var proto = HspanOnnxExporter.Build(model, new OnnxExportInfo("x4_small"));
 
         var opset = Assert.Single(proto.OpsetImport, o => o.Domain.Length == 0).Version;
@@ -111,7 +115,7 @@ public class HspanOnnxExportTests
     [Fact]
     public void WeightsKeepTheirStateDictNames()
     {
-        var model = HspanCheckpoint.Load(Reference.PathOf("x2_small.weights.safetensors"), 16, 0.1);
+        using var model = HspanCheckpoint.Load(Reference.PathOf("x2_small.weights.safetensors"), 16, 0.1);
         var initializers = HspanOnnxExporter.Build(model, new OnnxExportInfo("x2_small")).Graph.Initializer
             .Select(t => t.Name).Where(n => !n.StartsWith("const_")).OrderBy(n => n, StringComparer.Ordinal);
         // Not initializers: the unused scalar 'a', and the single-slope PReLUs, which become LeakyRelu's alpha.
@@ -123,9 +127,10 @@ public class HspanOnnxExportTests
     [Fact]
     public void VerifierSeesAModelThatDiffersFromItsExport()
     {
-        var model = HspanCheckpoint.Load(Reference.PathOf("x2_small.weights.safetensors"), 16, 0.1);
+        using var scope = NewDisposeScope();
+        using var model = HspanCheckpoint.Load(Reference.PathOf("x2_small.weights.safetensors"), 16, 0.1);
         var onnx = HspanOnnxExporter.Build(model, new OnnxExportInfo("x2_small")).ToByteArray();
-        using (no_grad()) model.state_dict()["body.1.body.3.bias"].add_(1e-2f);
+        using (no_grad()) model.state_dict()["body.1.body.3.bias"].Add_(1e-2f);
 
         var comparison = OnnxVerifier.Compare(model, onnx, OnnxVerifier.RandomInput(1, 8, 9));
         Assert.True(comparison.MaxAbsDifference > OnnxVerifier.Tolerance, $"max abs difference {comparison.MaxAbsDifference}");
@@ -134,7 +139,8 @@ public class HspanOnnxExportTests
     [Fact]
     public void NetworkThatIsNotRgbIsRefused()
     {
-        var model = new Hspan(new HspanConfig { NResGroups = 1, NResBlocks = 1, NFeats = 8, TopK = 4, NColors = 1 });
+        using var scope = NewDisposeScope();
+        using var model = new Hspan(new HspanConfig { NResGroups = 1, NResBlocks = 1, NFeats = 8, TopK = 4, NColors = 1 });
         var e = Assert.Throws<NotSupportedException>(() => HspanOnnxExporter.Build(model, new OnnxExportInfo("grey")));
         Assert.Contains("n_colors = 1", e.Message);
     }
@@ -147,11 +153,13 @@ public class HspanOnnxExportTests
 
     private static void AssertOnnxMatchesOfficial(string name, string weightsFile)
     {
+
+        using var scope = NewDisposeScope();
         var expected = Reference.Config(name);
-        var model = HspanCheckpoint.Load(Reference.PathOf(weightsFile), expected.TopK, expected.ResScale);
+        using var model = HspanCheckpoint.Load(Reference.PathOf(weightsFile), expected.TopK, expected.ResScale);
         var onnx = HspanOnnxExporter.Build(model, new OnnxExportInfo(weightsFile)).ToByteArray();
 
-        var io = Reference.Tensors($"{name}.io.safetensors");
+        using var io = Reference.Tensors($"{name}.io.safetensors");
         using var runner = new OnnxRuntimeRunner(onnx);
         var (max, mean) = Reference.Difference(runner.Run(io["input"]), io["output"]);
         Assert.True(max <= 1e-4 && mean <= 1e-5, $"{weightsFile} via ONNX Runtime: max abs difference {max}, mean abs difference {mean}");

@@ -4,6 +4,7 @@ using MLNet.SuperRes.Trainer.Tests.Archs;
 using MLNet.SuperRes.Trainer.Archs;
 using MLNet.SuperRes.Trainer.Export;
 using MLNet.SuperRes.Trainer.Export.Emitters;
+using MLNet.SuperRes.Trainer.Torch;
 using Onnx;
 using static TorchSharp.torch;
 
@@ -21,8 +22,10 @@ public class SoftThresholdingExportTests
     [InlineData(50)]  // one score per group: the start is the exact threshold
     public void WideSupportRowsAreExact(int groups)
     {
+        using var scope = NewDisposeScope();
         // Nearly equal scores: most rows' support spans far more than k = 4, and more than 2k.
-        var scores = rand(new long[] { 3, 40, 50 }, generator: new Generator(7)) * 0.02f;
+        using var generator = new Generator(7);
+        var scores = rand(new long[] { 3, 40, 50 }, generator: generator).Mul(0.02f);
         var exact = SoftThresholding.Forward(scores, 50);
         Assert.True(exact.SupportSize.max().item<long>() > 8, "the case must need more than 2k entries");
 
@@ -38,13 +41,14 @@ public class SoftThresholdingExportTests
     [InlineData(64)]
     public void WideRowsAmongNarrowOnesArePatchedInPlace(int groups)
     {
+        using var scope = NewDisposeScope();
         // Alternate rows: nearly flat (support far wider than k) and peaked (support of 1 or 2).
-        var generator = new Generator(19);
+        using var generator = new Generator(19);
         var spread = tensor(Enumerable.Range(0, 30).Select(i => i % 3 == 1 ? 0.01f : 4f).ToArray()).view(1, 30, 1);
         var scores = randn(new long[] { 2, 30, 64 }, generator: generator) * spread;
         var exact = SoftThresholding.Forward(scores, 64);
         var support = exact.SupportSize.squeeze(-1);
-        Assert.True(support.gt(6).any().item<bool>() && support.lt(6).any().item<bool>(), "the case must mix wide and narrow rows");
+        Assert.True(support.Gt(6).any().item<bool>() && support.Lt(6).any().item<bool>(), "the case must mix wide and narrow rows");
 
         AssertClose(exact.Output, RunGraph(scores, groups), 1e-6);
     }
@@ -55,18 +59,19 @@ public class SoftThresholdingExportTests
     [InlineData(400)]
     public void RowsOfEveryWidthAreExact(int groups)
     {
+        using var scope = NewDisposeScope();
         // Rows of 400 scores whose supports range from 1 to beyond 256: with top-k 64 the official
         // code settles them by sorting 64, 128, 256 or all 400; the graph, by Michelot's steps.
-        var generator = new Generator(23);
+        using var generator = new Generator(23);
         float[] spreads = { 2f, 0.2f, 0.05f, 0.02f, 0.01f, 0.005f, 0.002f };
         var spread = tensor(Enumerable.Range(0, 48).Select(i => spreads[i % spreads.Length]).ToArray()).view(1, 48, 1);
         var scores = randn(new long[] { 2, 48, 400 }, generator: generator) * spread;
         var exact = SoftThresholding.Forward(scores, 400);
         var support = exact.SupportSize.squeeze(-1);
-        Assert.True(support.lt(8).any().item<bool>(), "some rows must be narrow");
-        Assert.True((support.ge(32) & support.lt(64)).any().item<bool>(), "some rows must be settled by sorting close to k");
-        Assert.True((support.ge(64) & support.lt(128)).any().item<bool>(), "some rows must be settled by the first retry");
-        Assert.True(support.ge(256).any().item<bool>(), $"some rows must need three retries (2k, 4k, then all L = 400); widest support {support.max().item<long>()}");
+        Assert.True(support.Lt(8).any().item<bool>(), "some rows must be narrow");
+        Assert.True((support.Ge(32) & support.Lt(64)).any().item<bool>(), "some rows must be settled by sorting close to k");
+        Assert.True((support.Ge(64) & support.Lt(128)).any().item<bool>(), "some rows must be settled by the first retry");
+        Assert.True(support.Ge(256).any().item<bool>(), $"some rows must need three retries (2k, 4k, then all L = 400); widest support {support.max().item<long>()}");
 
         var actual = RunGraph(scores, groups);
         AssertClose(exact.Output, actual, 1e-6);
@@ -76,6 +81,7 @@ public class SoftThresholdingExportTests
     [Fact]
     public void RowsNeedingManyStepsAreSettledByTheLoop()
     {
+        using var scope = NewDisposeScope();
         // Evenly spaced scores from the trivial lower bound (max - 1, one group) shed only part of
         // their support per Michelot step: these rows need more steps than run unrolled, so the
         // Loop over the unsettled rows must finish them. Mixed with a row settled at once.
@@ -103,6 +109,7 @@ public class SoftThresholdingExportTests
     [Fact]
     public void TiesAndOutliersAreExact()
     {
+        using var scope = NewDisposeScope();
         // Rows of equal scores (support = all of L), rows with one far outlier (support 1), rows
         // with a tie at the top, and large-magnitude scores (the shift keeps the sums small).
         var rows = new List<float[]>
@@ -129,7 +136,8 @@ public class SoftThresholdingExportTests
     [MemberData(nameof(OfficialCases))]
     public void MatchesOfficialSoftThresholding(int caseIndex)
     {
-        var tensors = Reference.Tensors("st_cases.safetensors");
+        using var scope = NewDisposeScope();
+        using var tensors = Reference.Tensors("st_cases.safetensors");
         var scores = tensors[$"case{caseIndex}.scores"];
         long length = scores.shape[^1];
         int groups = Enumerable.Range(1, (int)length).First(g => length % g == 0 && g * g >= length);
@@ -151,6 +159,7 @@ public class SoftThresholdingExportTests
 
     private static void AssertClose(Tensor expected, Tensor actual, double tolerance)
     {
+        using var scope = NewDisposeScope();
         Assert.Equal(expected.shape, actual.shape);
         var max = (expected.to(ScalarType.Float64) - actual.to(ScalarType.Float64)).abs().max().item<double>();
         Assert.True(max <= tolerance, $"max abs difference {max} > {tolerance}");

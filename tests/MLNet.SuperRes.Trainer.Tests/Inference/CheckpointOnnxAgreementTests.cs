@@ -4,6 +4,7 @@ using MLNet.SuperRes.Trainer.Archs;
 using MLNet.SuperRes.Trainer.Checkpoints;
 using MLNet.SuperRes.Trainer.Commands;
 using MLNet.SuperRes.Trainer.Export;
+using MLNet.SuperRes.Trainer.Inference;
 
 namespace MLNet.SuperRes.Trainer.Tests.Inference;
 
@@ -30,8 +31,10 @@ public sealed class CheckpointOnnxAgreementTests : IDisposable
 
         var lowRes = RgbImage.Load(Path.Combine(SharedData.Data, "Set5", "bird.png")).Crop(100, 80, 45, 38);
         var tiling = new Tiling(16, 4); // 3 x 3 tiles
-        var fromCheckpoint = EvalModels.Open(checkpoint, 2, tiling).Upscale(lowRes);
-        var fromOnnx = EvalModels.Open(onnx, 2, tiling).Upscale(lowRes);
+        using var checkpointUpscaler = (CheckpointUpscaler)EvalModels.Open(checkpoint, 2, tiling);
+        using var onnxUpscaler = (OnnxModelUpscaler)EvalModels.Open(onnx, 2, tiling);
+        var fromCheckpoint = checkpointUpscaler.Upscale(lowRes);
+        var fromOnnx = onnxUpscaler.Upscale(lowRes);
 
         EightBitOutputs.AssertAgree(fromOnnx, fromCheckpoint);
     }
@@ -43,15 +46,19 @@ public sealed class CheckpointOnnxAgreementTests : IDisposable
         // (a separate tiler for checkpoints did not, and scored man 0.17 dB apart at x4).
         var config = Tests.Archs.Reference.Config("x4_small");
         string checkpoint = Tests.Archs.Reference.PathOf("x4_small.pt"), onnx = Path.Combine(_dir, "x4_small.onnx");
-        var model = HspanCheckpoint.Load(checkpoint, config.TopK, config.ResScale);
-        model.eval();
-        HspanOnnxExporter.Export(model, onnx, new OnnxExportInfo("x4_small.pt"));
+        using (var model = HspanCheckpoint.Load(checkpoint, config.TopK, config.ResScale))
+        {
+            model.eval();
+            HspanOnnxExporter.Export(model, onnx, new OnnxExportInfo("x4_small.pt"));
+        }
 
         var images = Directory.CreateDirectory(Path.Combine(_dir, "set14-part")).FullName;
         foreach (var name in new[] { "man.png", "bridge.png", "face.png" })
             File.Copy(Path.Combine(SharedData.Data, "Set14", name), Path.Combine(images, name));
-        var fromCheckpoint = new Evaluator(EvalModels.Open(checkpoint, 4, null, config.TopK, config.ResScale)).EvaluateFolder(images, "checkpoint", false);
-        var fromOnnx = new Evaluator(EvalModels.Open(onnx, 4)).EvaluateFolder(images, "onnx", false);
+        using var checkpointUpscaler = (CheckpointUpscaler)EvalModels.Open(checkpoint, 4, null, config.TopK, config.ResScale);
+        using var onnxUpscaler = (OnnxModelUpscaler)EvalModels.Open(onnx, 4);
+        var fromCheckpoint = new Evaluator(checkpointUpscaler).EvaluateFolder(images, "checkpoint", false);
+        var fromOnnx = new Evaluator(onnxUpscaler).EvaluateFolder(images, "onnx", false);
 
         foreach (var (a, b) in fromCheckpoint.Images.Zip(fromOnnx.Images))
         {

@@ -1,4 +1,5 @@
 using MLNet.SuperRes.Trainer.Archs;
+using MLNet.SuperRes.Trainer.Torch;
 using MLNet.SuperRes.Trainer.Training;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -11,9 +12,14 @@ public class CheckpointDirectoryTests : IDisposable
     private readonly Hspan model = new(new HspanConfig { NResGroups = 1, NResBlocks = 1, NFeats = 8, TopK = 8, Scale = 2 });
     private readonly OptimizerHelper optimizer;
 
-    public CheckpointDirectoryTests() => optimizer = optim.Adam(model.parameters(), 1e-3);
+    public CheckpointDirectoryTests() => optimizer = new MLNet.SuperRes.Trainer.Torch.Adam(model.parameters(), 1e-3, 0.9, 0.999, 1e-8);
 
-    public void Dispose() => Directory.Delete(dir, recursive: true);
+    public void Dispose()
+    {
+        optimizer.Dispose();
+        model.Dispose();
+        Directory.Delete(dir, recursive: true);
+    }
 
     private sealed class Killed(string step) : Exception($"killed before {step}");
 
@@ -177,6 +183,7 @@ public class CheckpointDirectoryTests : IDisposable
         Directory.CreateDirectory(Path.GetDirectoryName(file)!);
         MLNet.SuperRes.Trainer.Checkpoints.HspanCheckpoint.Save(model, file);
         File.WriteAllText(Path.Combine(dir, "foreign", "manifest.json"), """{"name": "my-dataset", "files": ["weights.safetensors"]}""");
-        Assert.Equal(model.Config, MLNet.SuperRes.Trainer.Checkpoints.HspanCheckpoint.Load(file).Config with { TopK = 8 });
+        using var loaded = MLNet.SuperRes.Trainer.Checkpoints.HspanCheckpoint.Load(file);
+        Assert.Equal(model.Config, loaded.Config with { TopK = 8 });
     }
 }

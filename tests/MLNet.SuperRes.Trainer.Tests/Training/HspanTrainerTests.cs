@@ -43,13 +43,15 @@ public class HspanTrainerTests : IDisposable
     [InlineData(24)]
     public void TwoRunsWithTheSameSeedGiveBitIdenticalLossesAndWeights(int feats)
     {
+        using var scope = NewDisposeScope();
         TrainOptions Run(string name) => Tiny(name, 40, lr: 2e-3) with { Model = Tiny(name, 1).Model with { NFeats = feats }, ValEvery = 40 };
         var first = new HspanTrainer(Run("first"), _ => { }).Run(resume: false, set.Value);
         var second = new HspanTrainer(Run("second"), _ => { }).Run(resume: false, set.Value);
 
         Assert.Equal(first.Losses, second.Losses);
-        var a = HspanCheckpoint.Read(Path.Combine(dir, "first", CheckpointDirectory.Latest, "model.safetensors")).Tensors;
-        var b = HspanCheckpoint.Read(Path.Combine(dir, "second", CheckpointDirectory.Latest, "model.safetensors")).Tensors;
+        using var firstFile = HspanCheckpoint.Read(Path.Combine(dir, "first", CheckpointDirectory.Latest, "model.safetensors"));
+        using var secondFile = HspanCheckpoint.Read(Path.Combine(dir, "second", CheckpointDirectory.Latest, "model.safetensors"));
+        var (a, b) = (firstFile.Tensors, secondFile.Tensors);
         Assert.Equal(a.Keys.Order(), b.Keys.Order());
         foreach (var (key, tensor) in a)
             Assert.True(tensor.eq(b[key]).all().item<bool>(), $"{key} differs between the two runs");
@@ -151,6 +153,7 @@ public class HspanTrainerTests : IDisposable
     [Fact]
     public void InitFromAnotherScaleStartsOnlyTheUpsamplerFresh()
     {
+        using var scope = NewDisposeScope();
         new HspanTrainer(Tiny("x2", 3), _ => { }).Run(resume: false, set.Value);
         var x2 = Path.Combine(dir, "x2", CheckpointDirectory.Latest, "model.safetensors");
         var options = Tiny("x3", 1, lr: 1e-30) with { Model = Tiny("", 1).Model with { Scale = 3 }, InitCheckpoint = x2 };
@@ -158,8 +161,9 @@ public class HspanTrainerTests : IDisposable
         new HspanTrainer(options, log.Add).Run(resume: false, TrainingSet.Load([Set5], 3, 8));
 
         Assert.Contains(log, line => line.Contains("the upsampler starts fresh (2 tensors: tail.0.0.weight, tail.0.0.bias)"));
-        var before = HspanCheckpoint.Read(x2).Tensors;
-        var after = HspanCheckpoint.Read(Path.Combine(options.OutDir, CheckpointDirectory.Latest, "model.safetensors")).Tensors;
+        using var beforeFile = HspanCheckpoint.Read(x2);
+        using var afterFile = HspanCheckpoint.Read(Path.Combine(options.OutDir, CheckpointDirectory.Latest, "model.safetensors"));
+        var (before, after) = (beforeFile.Tensors, afterFile.Tensors);
         Assert.True(before["head.0.weight"].allclose(after["head.0.weight"], rtol: 0, atol: 1e-12));
         Assert.True(before["tail.1.weight"].allclose(after["tail.1.weight"], rtol: 0, atol: 1e-12));
         Assert.NotEqual(before["tail.0.0.weight"].shape, after["tail.0.0.weight"].shape);
@@ -168,6 +172,7 @@ public class HspanTrainerTests : IDisposable
     [Fact]
     public void GrownNetworkComputesWhatItsCheckpointDid()
     {
+        using var scope = NewDisposeScope();
         // The official x2_small (2 groups) grown to 4 groups: the new groups start as the identity,
         // so after one step at a vanishing learning rate it still gives the official output.
         var official = Reference.Config("x2_small");
@@ -176,9 +181,9 @@ public class HspanTrainerTests : IDisposable
         new HspanTrainer(options, log.Add).Run(resume: false, set.Value);
         Assert.Contains(log, line => line.Contains($"grown from {official.NResGroups} to {official.NResGroups + 2} residual groups"));
 
-        var grown = HspanCheckpoint.Load(Path.Combine(options.OutDir, CheckpointDirectory.Latest, "model.safetensors"), official.TopK, official.ResScale);
+        using var grown = HspanCheckpoint.Load(Path.Combine(options.OutDir, CheckpointDirectory.Latest, "model.safetensors"), official.TopK, official.ResScale);
         Assert.Equal(official.NResGroups + 2, grown.Config.NResGroups);
-        var io = Reference.Tensors("x2_small.io.safetensors");
+        using var io = Reference.Tensors("x2_small.io.safetensors");
         grown.eval();
         using var _ = no_grad();
         var (max, mean) = Reference.Difference(grown.call(io["input"]), io["output"]);

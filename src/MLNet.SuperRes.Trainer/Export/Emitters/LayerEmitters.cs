@@ -1,3 +1,4 @@
+using MLNet.SuperRes.Trainer.Archs;
 using TorchSharp;
 using TorchSharp.Modules;
 using static MLNet.SuperRes.Trainer.Export.OnnxGraphBuilder;
@@ -40,9 +41,9 @@ internal static class Conv2dEmitter
 /// <summary>PReLU: one shared slope becomes LeakyRelu (which ONNX Runtime fuses into the preceding Conv), per-channel slopes PRelu.</summary>
 internal static class PReLUEmitter
 {
-    public static string Emit(OnnxGraphBuilder graph, PReLU prelu, string input, string path)
+    public static string Emit(OnnxGraphBuilder graph, ParametricReLU prelu, string input, string path)
     {
-        var slope = prelu.weight!;
+        var slope = prelu.Weight;
         if (slope.numel() == 1)
             return graph.Node("LeakyRelu", path, new[] { input }, Attr("alpha", slope.to(torch.ScalarType.Float32).cpu().item<float>()));
         var perChannel = graph.Weight(ModuleEmitter.Join(path, "weight"), slope.reshape(-1, 1, 1));

@@ -21,7 +21,7 @@ internal static class ModuleEmitter
         MeanShift meanShift => MeanShiftEmitter.Emit(graph, meanShift, input, path),
         Sequential sequential => SequentialEmitter.Emit(graph, sequential, input, path),
         Conv2d conv => Conv2dEmitter.Emit(graph, conv, input, path),
-        PReLU prelu => PReLUEmitter.Emit(graph, prelu, input, path),
+        ParametricReLU prelu => PReLUEmitter.Emit(graph, prelu, input, path),
         ReLU => graph.Node("Relu", path, new[] { input }),
         PixelShuffle shuffle => PixelShuffleEmitter.Emit(graph, shuffle, input, path),
         _ => throw new NotSupportedException($"ONNX export has no emitter for module '{path}' of type {module.GetType().Name}."),

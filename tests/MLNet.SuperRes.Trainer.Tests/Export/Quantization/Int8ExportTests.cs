@@ -27,7 +27,7 @@ public sealed class Int8ExportTests(ITestOutputHelper log)
     private static (ModelProto, ModelProto, IReadOnlyDictionary<string, ActivationRange>) Build()
     {
         manual_seed(16);
-        var model = new Hspan(new HspanConfig { NResGroups = 1, NResBlocks = 1, NFeats = 16, TopK = 8, Scale = 2 });
+        using var model = new Hspan(new HspanConfig { NResGroups = 1, NResBlocks = 1, NFeats = 16, TopK = 8, Scale = 2 });
         model.eval();
         var floatModel = HspanOnnxExporter.Build(model, new OnnxExportInfo("small"));
         var calibration = T91.Take(4).ToList();
