@@ -3,14 +3,17 @@ using System.Text.Json;
 using Microsoft.ML.Data;
 using Microsoft.ML.OnnxRuntime;
 using MLNet.SuperRes.Engine;
+using MLNet.SuperRes.Engine.Attention;
 
 namespace MLNet.SuperRes.Benchmarks;
 
 /// <summary>
-/// precision: the float32 and int8 models of one scale through <see cref="SuperResolver"/> on the same image,
-/// same tiles and threads, taking turns (a warm-up each, then <c>repeats</c> rounds), so that the machine's
-/// changing load falls on both alike. Prints every time, the medians and the ratio; with <c>--profile</c>,
-/// ONNX Runtime's per-operator totals over the image's tiles for each model.
+/// precision: models of one scale (by default the float32 and int8 defaults; or <c>--models label=spec,...</c>
+/// where spec is <c>default-fp32</c>, <c>default-int8</c> or an .onnx path, a file from the repository's history
+/// say) through <see cref="SuperResolver"/> on the same image, same tiles and threads, taking turns (a warm-up
+/// each, then <c>repeats</c> rounds), so that the machine's changing load falls on all alike. Prints every time,
+/// the medians and each model's ratio to the first; with <c>--profile</c>, ONNX Runtime's per-operator totals over
+/// the image's tiles for each model, run as SuperResolve runs it (the attention kernel registered).
 /// </summary>
 internal static class PrecisionBenchmark
 {
@@ -27,35 +30,47 @@ internal static class PrecisionBenchmark
         int? threads = options.TryGetValue("threads", out string? t) ? int.Parse(t, CultureInfo.InvariantCulture) : null;
 
         using var image = CentreCrop(MLImage.CreateFromFile(imagePath), crop);
-        SuperResolutionOptions Settings(string key, ModelPrecision precision) => options.TryGetValue(key, out string? path)
-            ? new SuperResolutionOptions { ModelPath = path, Scale = scale, IntraOpNumThreads = threads }
-            : new SuperResolutionOptions { Scale = scale, DefaultModelPrecision = precision, IntraOpNumThreads = threads };
-        var fp32Settings = Settings("fp32", ModelPrecision.Float32);
-        var int8Settings = Settings("int8", ModelPrecision.Int8);
-        using var fp32 = new SuperResolver(fp32Settings);
-        using var int8 = new SuperResolver(int8Settings);
-        int tile = SuperResolver.EffectiveTileSize(fp32Settings);
-        Console.WriteLine($"{Path.GetFileName(imagePath)} centre {image.Width}x{image.Height} x{scale}, tile {tile}, overlap {fp32Settings.TileOverlap}, " +
-                          $"threads {threads?.ToString(CultureInfo.InvariantCulture) ?? "ORT default"}, {Environment.ProcessorCount} cores, {repeats} alternating rounds");
-
-        var times = Program.InterleavedSeconds([() => fp32.Upscale(image).Dispose(), () => int8.Upscale(image).Dispose()], repeats);
-        string Row(List<double> list) => string.Join(" ", list.Select(v => v.ToString("F2", CultureInfo.InvariantCulture)));
-        Console.WriteLine($"fp32 s: {Row(times[0])}  median {Program.Median(times[0]):F2}");
-        Console.WriteLine($"int8 s: {Row(times[1])}  median {Program.Median(times[1]):F2}");
-        var ratios = times[1].Zip(times[0], (a, b) => a / b).ToList();
-        Console.WriteLine($"int8 / fp32: median-of-medians {Program.Median(times[1]) / Program.Median(times[0]):F3}, per round {Row(ratios.Select(r => Math.Round(r, 3)).ToList())} " +
-                          $"(min {ratios.Min():F3}, max {ratios.Max():F3})");
-
-        if (options.ContainsKey("profile"))
+        var models = options.GetValueOrDefault("models", "fp32=default-fp32,int8=default-int8").Split(',')
+            .Select(entry => entry.Split('=', 2)).Select(pair => (Label: pair[0], Bytes: ModelBytes(pair[^1], scale))).ToList();
+        var settings = models.Select(m => new SuperResolutionOptions { ModelBytes = m.Bytes, Scale = scale, IntraOpNumThreads = threads }).ToList();
+        var resolvers = settings.Select(s => new SuperResolver(s)).ToList();
+        try
         {
-            Profile("fp32", ModelBytes(fp32Settings, ModelPrecision.Float32), image, tile, fp32Settings.TileOverlap, scale, threads);
-            Profile("int8", ModelBytes(int8Settings, ModelPrecision.Int8), image, tile, int8Settings.TileOverlap, scale, threads);
+            int tile = resolvers[0].TileSize;
+            Console.WriteLine($"{Path.GetFileName(imagePath)} centre {image.Width}x{image.Height} x{scale}, tile {tile}, overlap {settings[0].TileOverlap}, " +
+                              $"threads {threads?.ToString(CultureInfo.InvariantCulture) ?? "ORT default"}, {Environment.ProcessorCount} cores, {repeats} alternating rounds");
+            foreach (var (resolver, model) in resolvers.Zip(models))
+                if (resolver.TileSize != tile || resolver.AttentionKernelFailure is not null)
+                    Console.WriteLine($"  {model.Label}: tile {resolver.TileSize}; {resolver.AttentionKernelFailure ?? "attention kernel registered"}");
+
+            var times = Program.InterleavedSeconds(resolvers.Select(r => (Action)(() => r.Upscale(image).Dispose())).ToArray(), repeats);
+            string Row(IEnumerable<double> list, string format) => string.Join(" ", list.Select(v => v.ToString(format, CultureInfo.InvariantCulture)));
+            int width = models.Max(m => m.Label.Length);
+            for (int i = 0; i < models.Count; i++)
+                Console.WriteLine($"{models[i].Label.PadRight(width)} s: {Row(times[i], "F2")}  median {Program.Median(times[i]):F2}");
+            for (int i = 1; i < models.Count; i++)
+            {
+                var ratios = times[i].Zip(times[0], (a, b) => a / b).ToList();
+                Console.WriteLine($"{models[i].Label} / {models[0].Label}: median-of-medians {Program.Median(times[i]) / Program.Median(times[0]):F3}, " +
+                                  $"per round {Row(ratios, "F3")} (min {ratios.Min():F3}, max {ratios.Max():F3})");
+            }
+            if (options.ContainsKey("profile"))
+                foreach (var (model, resolver) in models.Zip(resolvers))
+                    Profile(model.Label, model.Bytes, image, resolver.TileSize, settings[0].TileOverlap, scale, threads);
+        }
+        finally
+        {
+            foreach (var resolver in resolvers) resolver.Dispose();
         }
         return 0;
     }
 
-    private static byte[] ModelBytes(SuperResolutionOptions settings, ModelPrecision precision) =>
-        settings.ModelPath is string path ? File.ReadAllBytes(path) : DefaultModels.Read(settings.Scale ?? 2, precision);
+    private static byte[] ModelBytes(string spec, int scale) => spec switch
+    {
+        "default-fp32" => DefaultModels.Read(scale, ModelPrecision.Float32),
+        "default-int8" => DefaultModels.Read(scale, ModelPrecision.Int8),
+        _ => File.ReadAllBytes(spec),
+    };
 
     /// <summary>ONNX Runtime's profile over the tiles the engine cuts from the image, summed per operator type.</summary>
     private static void Profile(string label, byte[] model, MLImage image, int tile, int overlap, int scale, int? threads)
@@ -63,6 +78,7 @@ internal static class PrecisionBenchmark
         string prefix = Path.Combine(Path.GetTempPath(), $"superres-profile-{label}-{Environment.ProcessId}");
         using var options = new SessionOptions { GraphOptimizationLevel = GraphOptimizationLevel.ORT_ENABLE_ALL };
         if (threads is int n) options.IntraOpNumThreads = n;
+        if (AttentionKernel.TryRegister(options) is { } failure) Console.WriteLine($"{label}: the attention kernel could not be registered: {failure}");
         options.OptimizedModelFilePath = prefix + "-optimized.onnx";
         options.ProfileOutputPathPrefix = prefix; // read when profiling is switched on
         options.EnableProfiling = true;

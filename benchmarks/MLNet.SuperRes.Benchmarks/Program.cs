@@ -25,9 +25,13 @@ public static class Program
           roundtrip-save <set5-folder> <model.zip> <hashes.txt>
           roundtrip-load <set5-folder> <model.zip> <hashes.txt> [--no-register]
           borders    uniform images of 1x1 to 100x100 through the default models: mean and worst-corner error
-          precision  --image <photo.png> [--crop 256] [--scale 2] [--repeats 7] [--threads <n>] [--fp32 <model.onnx>] [--int8 <model.onnx>] [--profile]
-                     float32 against int8 through SuperResolver on a centre crop of the photo, alternating, same tiles and threads;
-                     --profile adds ONNX Runtime's per-operator time over the engine's tiles of that image for both models
+          precision  --image <photo.png> [--crop 256] [--scale 2] [--repeats 7] [--threads <n>] [--models label=spec,...] [--profile]
+                     models through SuperResolver on a centre crop of the photo, alternating, same tiles and threads (spec:
+                     default-fp32, default-int8 or a model file; default "fp32=default-fp32,int8=default-int8"), each against
+                     the first; --profile adds ONNX Runtime's per-operator time over the engine's tiles of that image for each
+          agreement  --old <folder> --data <set>[,<set>] [--scales 2,3,4] [--precision fp32|int8]
+                     the embedded defaults against the models of the same names in <folder> (say, from the repository's
+                     history) through SuperResolver, as SR papers score: PSNR-Y / SSIM of each, and how many 8-bit values differ
         """;
 
     public static int Main(string[] args)
@@ -53,6 +57,8 @@ public static class Program
                 return Borders();
             case "precision":
                 return PrecisionBenchmark.Run(options);
+            case "agreement":
+                return AgreementBenchmark.Run(options);
             default:
                 Console.Error.WriteLine(Usage);
                 return 2;

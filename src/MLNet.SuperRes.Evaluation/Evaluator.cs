@@ -11,12 +11,15 @@ namespace MLNet.SuperRes.Evaluation;
 public sealed class Evaluator
 {
     private readonly IUpscaler _upscaler;
+    private readonly Action<string, RgbImage>? _restored;
 
     /// <summary>Creates an evaluator for <paramref name="upscaler"/> at its own scale.</summary>
-    public Evaluator(IUpscaler upscaler)
+    /// <param name="restored">Hears each image's name and its restored (8-bit, full-size) output as it is scored.</param>
+    public Evaluator(IUpscaler upscaler, Action<string, RgbImage>? restored = null)
     {
         ArgumentNullException.ThrowIfNull(upscaler);
         _upscaler = upscaler;
+        _restored = restored;
     }
 
     /// <summary>The image files of <paramref name="folder"/> that the evaluator reads, sorted by name (ordinal).</summary>
@@ -54,8 +57,9 @@ public sealed class Evaluator
     public ImageScore EvaluateImage(string path)
     {
         var highRes = RgbImage.Load(path);
-        var (psnr, ssim) = Score(highRes);
-        return new ImageScore(Path.GetFileNameWithoutExtension(path), psnr, ssim);
+        string name = Path.GetFileNameWithoutExtension(path);
+        var (psnr, ssim) = Score(highRes, restored => _restored?.Invoke(name, restored));
+        return new ImageScore(name, psnr, ssim);
     }
 
     /// <summary>
@@ -63,13 +67,16 @@ public sealed class Evaluator
     /// upscaler and scores the 8-bit result on the luma (or, for a file stored as one grey channel,
     /// on the grey value: see <see cref="Luma.ScoringPlane"/>).
     /// </summary>
-    public (double Psnr, double Ssim) Score(RgbImage highRes)
+    public (double Psnr, double Ssim) Score(RgbImage highRes) => Score(highRes, null);
+
+    private (double Psnr, double Ssim) Score(RgbImage highRes, Action<RgbImage>? restoredImage)
     {
         ArgumentNullException.ThrowIfNull(highRes);
         int scale = _upscaler.Scale;
         var groundTruth = highRes.ModCrop(scale);
         var lowRes = MatlabImresize.Resize(groundTruth, 1.0 / scale);
         var restored = _upscaler.Upscale(lowRes);
+        restoredImage?.Invoke(restored);
         if (restored.Width != groundTruth.Width || restored.Height != groundTruth.Height)
             throw new InvalidOperationException(
                 $"The upscaler returned {restored.Width}x{restored.Height} for a {lowRes.Width}x{lowRes.Height} input at x{scale}; expected {groundTruth.Width}x{groundTruth.Height}.");

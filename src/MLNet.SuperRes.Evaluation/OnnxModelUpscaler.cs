@@ -17,6 +17,14 @@ public sealed class OnnxModelUpscaler : IUpscaler, IDisposable
     /// <param name="tiling">Tile and overlap; null tiles as SuperResolve does by default (the model decides the tile size).</param>
     /// <param name="precision">Which embedded default runs for "default" (<see cref="SuperResolutionOptions.DefaultModelPrecision"/>); float32 for a file.</param>
     public OnnxModelUpscaler(string model, int scale, Tiling? tiling = null, bool selfEnsemble = false, ModelPrecision precision = ModelPrecision.Float32)
+        : this(Options(model, scale, tiling, selfEnsemble, precision))
+    {
+    }
+
+    /// <summary>Scores the resolver these options describe.</summary>
+    public OnnxModelUpscaler(SuperResolutionOptions options) => _resolver = new SuperResolver(options);
+
+    private static SuperResolutionOptions Options(string model, int scale, Tiling? tiling, bool selfEnsemble, ModelPrecision precision)
     {
         var options = new SuperResolutionOptions
         {
@@ -32,7 +40,7 @@ public sealed class OnnxModelUpscaler : IUpscaler, IDisposable
             // An explicit tile is the caller's choice of memory (eval caps it).
             options.AttentionMemoryBudgetBytes = Math.Max(options.AttentionMemoryBudgetBytes, SuperResolutionOptions.AttentionBytes(tiling.Tile)); // the tile that runs is never larger
         }
-        _resolver = new SuperResolver(options);
+        return options;
     }
 
     /// <inheritdoc />

@@ -138,6 +138,12 @@ public sealed class SuperResolutionOptions
     public int? IntraOpNumThreads = null;
 
     /// <summary>
+    /// Whether CPU sessions run a model's attention function as the runtime's attention kernel (the default) or
+    /// as its standard-op body; off only to compare the two.
+    /// </summary>
+    internal bool AttentionKernel = true;
+
+    /// <summary>
     /// GPU device to run on with ONNX Runtime's CUDA execution provider (needs the
     /// Microsoft.ML.OnnxRuntime.Gpu package and CUDA). <c>null</c> (the default) runs on the CPU.
     /// </summary>

@@ -92,6 +92,13 @@ public sealed class SuperResolver : IDisposable
     /// </summary>
     public string? CudaFailure => _session.CudaFailure;
 
+    /// <summary>
+    /// Why the model's attention runs as its standard-op graph on the CPU instead of the runtime's attention kernel
+    /// (an ONNX Runtime without the C API the kernel needs, or a model expecting another kernel version); otherwise
+    /// <c>null</c>, also for models without the attention function and on CUDA, where the graph is meant to run.
+    /// </summary>
+    public string? AttentionKernelFailure => _session.AttentionKernelFailure;
+
     /// <summary>The ONNX model's metadata (architecture, scale, and so on).</summary>
     public IReadOnlyDictionary<string, string> ModelMetadata => _session.Metadata;
 

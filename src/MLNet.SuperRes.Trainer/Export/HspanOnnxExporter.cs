@@ -1,6 +1,7 @@
 using System.Globalization;
 using Google.Protobuf;
 using MLNet.SuperRes.Engine;
+using MLNet.SuperRes.Engine.Attention;
 using MLNet.SuperRes.Files;
 using MLNet.SuperRes.Trainer.Archs;
 using MLNet.SuperRes.Trainer.Checkpoints;
@@ -42,8 +43,21 @@ public static class HspanOnnxExporter
         graph.RenameOutput(output, OnnxContract.OutputName);
         graph.Output(OnnxContract.OutputName, TensorProto.Types.DataType.Float, "N", "3", $"H*{config.Scale}", $"W*{config.Scale}");
 
-        var proto = CreateModel(graph.Graph, Metadata(config, info));
+        var proto = CreateModel(graph, Metadata(config, info));
         proto.DocString = "HSPAN super-resolution (Su et al., High-Similarity-Pass Attention for Single Image Super-Resolution) with exact soft thresholding.";
+        return proto;
+    }
+
+    /// <summary>Wraps a finished graph into a model of this exporter's opset and IR version, with the functions it calls.</summary>
+    public static ModelProto CreateModel(OnnxGraphBuilder graph, IEnumerable<KeyValuePair<string, string>>? metadata = null)
+    {
+        var proto = CreateModel(graph.Graph, metadata);
+        foreach (var function in graph.Functions)
+        {
+            proto.Functions.Add(function);
+            if (!proto.OpsetImport.Any(o => o.Domain == function.Domain))
+                proto.OpsetImport.Add(new OperatorSetIdProto { Domain = function.Domain, Version = AttentionKernel.Version });
+        }
         return proto;
     }
 
@@ -81,6 +95,7 @@ public static class HspanOnnxExporter
             new(OnnxContract.InputColorOrder, OnnxContract.InputColorOrderValue),
             new(OnnxContract.InputRange, OnnxContract.InputRangeValue),
             new(OnnxContract.Source, info.Source),
+            new(OnnxContract.AttentionKernel, AttentionKernel.Version.ToString(CultureInfo.InvariantCulture)),
         };
         if (info.Iterations is long iterations)
             metadata.Add(new(OnnxContract.Iterations, iterations.ToString(CultureInfo.InvariantCulture)));

@@ -15,8 +15,12 @@ public sealed class OnnxGraphBuilder
     private readonly HashSet<string> usedNames;
     private readonly OnnxGraphBuilder? root;
     private readonly Dictionary<string, string> constants;
+    private readonly List<FunctionProto> functions = [];
 
     public GraphProto Graph { get; }
+
+    /// <summary>The model-local functions the graph calls (<see cref="Call"/>), each once, for the model to carry.</summary>
+    public IReadOnlyList<FunctionProto> Functions => (root ?? this).functions;
 
     public OnnxGraphBuilder(string graphName)
     {
@@ -69,6 +73,41 @@ public sealed class OnnxGraphBuilder
         node.Attribute.AddRange(attributes);
         Graph.Node.Add(node);
         return outputs;
+    }
+
+    /// <summary>Adds a node calling <paramref name="function"/> (in its domain) with one output; returns the output's name.</summary>
+    public string Call(FunctionProto function, string outputHint, IEnumerable<string> inputs)
+    {
+        var output = UniqueName(outputHint);
+        var node = new NodeProto { OpType = function.Name, Domain = function.Domain, Name = UniqueName($"{output}/{function.Name}") };
+        node.Input.AddRange(inputs);
+        node.Output.Add(output);
+        Graph.Node.Add(node);
+        var owner = (root ?? this).functions;
+        if (!owner.Any(f => f.Domain == function.Domain && f.Name == function.Name)) owner.Add(function);
+        return output;
+    }
+
+    /// <summary>
+    /// This graph as a model-local function: its nodes, with its constants turned into Constant nodes (a function
+    /// has no initializers), reading <paramref name="inputs"/> and giving <paramref name="outputs"/>.
+    /// </summary>
+    public FunctionProto ToFunction(string domain, string name, IEnumerable<string> inputs, IEnumerable<string> outputs, long opset)
+    {
+        if (root is not null) throw new InvalidOperationException("Only a root graph becomes a function.");
+        var function = new FunctionProto { Domain = domain, Name = name };
+        function.Input.AddRange(inputs);
+        function.Output.AddRange(outputs);
+        function.OpsetImport.Add(new OperatorSetIdProto { Domain = "", Version = opset });
+        foreach (var constant in Graph.Initializer)
+        {
+            var node = new NodeProto { OpType = "Constant", Name = $"{constant.Name}/Constant" };
+            node.Output.Add(constant.Name);
+            node.Attribute.Add(new AttributeProto { Name = "value", Type = AttributeProto.Types.AttributeType.Tensor, T = constant });
+            function.Node.Add(node);
+        }
+        function.Node.AddRange(Graph.Node);
+        return function;
     }
 
     /// <summary>Declares a graph output whose value <paramref name="value"/> must already exist in this graph.</summary>

@@ -1,19 +1,27 @@
 using MLNet.SuperRes.Engine;
+using MLNet.SuperRes.Engine.Attention;
 using Microsoft.ML.OnnxRuntime;
 using static TorchSharp.torch;
 
 namespace MLNet.SuperRes.Trainer.Export;
 
-/// <summary>Runs an exported model in ONNX Runtime's CPU provider with full graph optimisation.</summary>
+/// <summary>
+/// Runs an exported model in ONNX Runtime's CPU provider with full graph optimisation, with the runtime's attention
+/// kernel as SuperResolve runs it, or without it: the attention function's standard-op body, as CUDA and other
+/// tools run it.
+/// </summary>
 public sealed class OnnxRuntimeRunner : IDisposable
 {
     private readonly InferenceSession session;
 
     /// <param name="logId">Tags this session's log messages (see <see cref="OnnxRuntimeLog"/>).</param>
-    public OnnxRuntimeRunner(byte[] model, int intraOpThreads = 0, string? logId = null)
+    /// <param name="attentionKernel">Whether the attention function runs as the runtime's CPU kernel (else as its body).</param>
+    public OnnxRuntimeRunner(byte[] model, int intraOpThreads = 0, string? logId = null, bool attentionKernel = true)
     {
         using var options = CreateOptions(intraOpThreads);
         if (logId is not null) options.LogId = logId;
+        if (attentionKernel && AttentionKernel.TryRegister(options) is { } failure)
+            throw new InvalidOperationException($"The attention kernel could not be registered: {failure}");
         session = new InferenceSession(model, options);
     }
 

@@ -14,12 +14,13 @@ public static class OnnxVerifier
     public const double Tolerance = 1e-4;
 
     /// <summary>Runs both on <paramref name="input"/> (float32 [N, 3, H, W] in [0, 1]) and measures the difference.</summary>
-    public static OnnxComparison Compare(Hspan model, byte[] onnxModel, Tensor input)
+    /// <param name="attentionKernel">Whether ONNX Runtime runs the attention function as the runtime's CPU kernel (else as its body).</param>
+    public static OnnxComparison Compare(Hspan model, byte[] onnxModel, Tensor input, bool attentionKernel = true)
     {
         using var scope = NewDisposeScope();
         var logId = $"verify-{Guid.NewGuid():N}";
         Tensor actual;
-        using (var runner = new OnnxRuntimeRunner(onnxModel, logId: logId)) actual = runner.Run(input);
+        using (var runner = new OnnxRuntimeRunner(onnxModel, logId: logId, attentionKernel: attentionKernel)) actual = runner.Run(input);
         Tensor expected;
         bool wasTraining = model.training;
         model.eval();

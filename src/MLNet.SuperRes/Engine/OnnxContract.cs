@@ -29,6 +29,17 @@ internal static class OnnxContract
     /// <summary>Present on quantized exports: <see cref="PrecisionInt8"/>. Absent means float32.</summary>
     public const string Precision = "precision";
     public const string Calibration = "calibration";
+    /// <summary>Present on exports whose HSPA blocks call the attention function: the kernel version they expect.</summary>
+    public const string AttentionKernel = "attention_kernel";
+
+    /// <summary>
+    /// HSPA's attention core (queries, keys, values [N, C, H, W] to attended values [N, C, H, W]) as a model-local
+    /// function of this domain: its body is the standard-op graph, and CPU sessions run a kernel in its place.
+    /// </summary>
+    public const string AttentionDomain = "mlnet.superres";
+    public const string AttentionOp = "SoftThresholdedAttention";
+    public static ReadOnlySpan<byte> AttentionDomainUtf8 => "mlnet.superres\0"u8;
+    public static ReadOnlySpan<byte> AttentionOpUtf8 => "SoftThresholdedAttention\0"u8;
 
     public const string ArchitectureValue = "HSPAN";
     public const string InputColorOrderValue = "RGB";

@@ -2,6 +2,7 @@ using System.Buffers;
 using System.Globalization;
 using Microsoft.ML.OnnxRuntime;
 using Microsoft.ML.OnnxRuntime.Tensors;
+using MLNet.SuperRes.Engine.Attention;
 
 namespace MLNet.SuperRes.Engine;
 
@@ -23,7 +24,8 @@ internal sealed class SuperResolutionSession : ITileNetwork, IDisposable
     private readonly InferenceSession _session;
     private readonly RunOptions _runOptions = new();
 
-    private SuperResolutionSession(InferenceSession session, ModelSource model, SuperResolutionOptions options, string executionProvider, string? cudaFailure = null)
+    private SuperResolutionSession(InferenceSession session, ModelSource model, SuperResolutionOptions options, string executionProvider,
+        string? cudaFailure = null, string? registrationFailure = null)
     {
         _session = session;
         ModelDescription = model.Description;
@@ -32,6 +34,7 @@ internal sealed class SuperResolutionSession : ITileNetwork, IDisposable
         try
         {
             Metadata = new Dictionary<string, string>(session.ModelMetadata.CustomMetadataMap);
+            if (executionProvider == "CPU") AttentionKernelFailure = KernelFailure(Metadata, registrationFailure);
             Interface = ModelInterface.Read(session, Metadata, options, model.Description);
             _inputNames = [Interface.InputName];
             _outputNames = [Interface.OutputName];
@@ -56,6 +59,17 @@ internal sealed class SuperResolutionSession : ITileNetwork, IDisposable
 
     /// <summary>Why CUDA did not start when the session fell back to the CPU; otherwise null.</summary>
     public string? CudaFailure { get; }
+
+    /// <summary>Why a CPU session runs the model's attention function as its standard-op body; otherwise null.</summary>
+    public string? AttentionKernelFailure { get; }
+
+    private static string? KernelFailure(IReadOnlyDictionary<string, string> metadata, string? registrationFailure)
+    {
+        if (!metadata.TryGetValue(OnnxContract.AttentionKernel, out var expected)) return null;
+        if (registrationFailure is not null) return $"the attention kernel could not be registered: {registrationFailure}";
+        return expected == AttentionKernel.Version.ToString(CultureInfo.InvariantCulture) ? null
+            : $"the model expects attention kernel version {expected}; this runtime has version {AttentionKernel.Version}.";
+    }
 
     public IReadOnlyDictionary<string, string> Metadata { get; }
 
@@ -128,7 +142,8 @@ internal sealed class SuperResolutionSession : ITileNetwork, IDisposable
 
         using var cpuOptions = new SessionOptions();
         ApplyThreading(cpuOptions, options);
-        return new SuperResolutionSession(CreateSession(model, cpuOptions), model, options, "CPU", cudaFailure);
+        string? registrationFailure = options.AttentionKernel ? AttentionKernel.TryRegister(cpuOptions) : "it was switched off";
+        return new SuperResolutionSession(CreateSession(model, cpuOptions), model, options, "CPU", cudaFailure, registrationFailure);
     }
 
     /// <inheritdoc/>

@@ -6,6 +6,7 @@ using MLNet.SuperRes.Trainer.Archs;
 using MLNet.SuperRes.Trainer.Explain;
 using MLNet.SuperRes.Trainer.Export;
 using MLNet.SuperRes.Trainer.Inference;
+using MLNet.SuperRes.Trainer.Tests.Export;
 using Onnx;
 using Xunit.Abstractions;
 using static TorchSharp.torch;
@@ -32,10 +33,10 @@ public class AttentionProbeTests(ITestOutputHelper log)
         var blocks = AttentionProbe.Run(model, tile);
         Assert.Equal(2, blocks.Count);
 
-        // The exported graph, with each HSPA's raw scores and soft-thresholded weights exposed as outputs.
-        var proto = HspanOnnxExporter.Build(model, new OnnxExportInfo("probe"));
-        var attended = proto.Graph.Node.Where(n => n.OpType == "MatMul" && n.Output[0].EndsWith(".attended", StringComparison.Ordinal)).ToList();
-        var scoreNames = proto.Graph.Node.Where(n => n.OpType == "MatMul" && n.Output[0].EndsWith(".scores", StringComparison.Ordinal)).Select(n => n.Output[0]).ToList();
+        // The exported graph, its attention function inlined, with each HSPA's raw scores and soft-thresholded weights exposed as outputs.
+        var proto = FunctionInliner.Inline(HspanOnnxExporter.Build(model, new OnnxExportInfo("probe")));
+        var attended = proto.Graph.Node.Where(n => n.OpType == "MatMul" && n.Output[0].EndsWith("/attended_by_position", StringComparison.Ordinal)).ToList();
+        var scoreNames = proto.Graph.Node.Where(n => n.OpType == "MatMul" && n.Output[0].EndsWith("/scores", StringComparison.Ordinal)).Select(n => n.Output[0]).ToList();
         var weightNames = attended.Select(n => n.Input[0]).ToList();
         Assert.Equal(2, weightNames.Count);
         Assert.Equal(2, scoreNames.Count);

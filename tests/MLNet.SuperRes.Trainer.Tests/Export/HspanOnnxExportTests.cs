@@ -2,6 +2,7 @@ using Google.Protobuf;
 using MLNet.SuperRes.Trainer.Tests.Archs;
 using MLNet.SuperRes.Trainer.Archs;
 using MLNet.SuperRes.Trainer.Checkpoints;
+using MLNet.SuperRes.Engine;
 using MLNet.SuperRes.Trainer.Export;
 using MLNet.SuperRes.Trainer.Torch;
 using Onnx;
@@ -86,7 +87,7 @@ public class HspanOnnxExportTests
         {
             ["architecture"] = "HSPAN", ["scale"] = "3", ["topk"] = "16", ["res_scale"] = "0.1", ["n_feats"] = "32",
             ["n_resgroups"] = "2", ["n_resblocks"] = "2", ["reduction"] = "2", ["rgb_range"] = "1",
-            ["input_color_order"] = "RGB", ["input_range"] = "0-1", ["source"] = "x3_small.pt",
+            ["input_color_order"] = "RGB", ["input_range"] = "0-1", ["source"] = "x3_small.pt", ["attention_kernel"] = "1",
             ["iterations"] = "12345", ["exporter"] = "MLNet.SuperRes.Trainer",
         }, metadata);
         Assert.DoesNotContain("iterations", Metadata(HspanOnnxExporter.Build(model, new OnnxExportInfo("x3_small.pt"))).Keys);
@@ -100,7 +101,12 @@ public class HspanOnnxExportTests
 
         var opset = Assert.Single(proto.OpsetImport, o => o.Domain.Length == 0).Version;
         Assert.InRange(opset, 17, 26);
-        Assert.DoesNotContain(proto.OpsetImport, o => o.Domain.Length > 0);
+        var attention = Assert.Single(proto.OpsetImport, o => o.Domain.Length > 0);
+        Assert.Equal((OnnxContract.AttentionDomain, 1L), (attention.Domain, attention.Version));
+        var function = Assert.Single(proto.Functions);
+        Assert.Equal((OnnxContract.AttentionDomain, OnnxContract.AttentionOp), (function.Domain, function.Name));
+        Assert.Equal(opset, Assert.Single(function.OpsetImport).Version);
+        Assert.Equal(2, proto.Graph.Node.Count(n => n.OpType == OnnxContract.AttentionOp)); // one per residual group
 
         var input = Assert.Single(proto.Graph.Input);
         Assert.Equal("input", input.Name);

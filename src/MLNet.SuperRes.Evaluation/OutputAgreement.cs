@@ -1,0 +1,29 @@
+using MLNet.SuperRes.Evaluation.Images;
+
+namespace MLNet.SuperRes.Evaluation;
+
+/// <summary>How far two upscalers' 8-bit outputs of the same images are apart: values compared, differing, the largest difference.</summary>
+public sealed class OutputAgreement
+{
+    public long Values { get; private set; }
+
+    public long Differing { get; private set; }
+
+    public int Largest { get; private set; }
+
+    /// <summary>Compares the R, G and B values of two outputs of the same size.</summary>
+    public void Add(RgbImage a, RgbImage b)
+    {
+        if (a.Width != b.Width || a.Height != b.Height)
+            throw new ArgumentException($"A {a.Width}x{a.Height} output cannot be compared with a {b.Width}x{b.Height} one.", nameof(b));
+        var (x, y) = (a.ToRgba32(), b.ToRgba32());
+        for (int i = 0; i < x.Length; i++)
+        {
+            if (i % 4 == 3) continue;
+            int d = Math.Abs(x[i] - y[i]);
+            Values++;
+            if (d > 0) Differing++;
+            Largest = Math.Max(Largest, d);
+        }
+    }
+}
