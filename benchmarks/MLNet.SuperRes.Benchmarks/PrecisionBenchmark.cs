@@ -30,9 +30,11 @@ internal static class PrecisionBenchmark
         int? threads = options.TryGetValue("threads", out string? t) ? int.Parse(t, CultureInfo.InvariantCulture) : null;
 
         using var image = CentreCrop(MLImage.CreateFromFile(imagePath), crop);
+        // label=spec[@tile]: an explicit TileSize for that model (0, the default, is SuperResolve's automatic tile).
         var models = options.GetValueOrDefault("models", "fp32=default-fp32,int8=default-int8").Split(',')
-            .Select(entry => entry.Split('=', 2)).Select(pair => (Label: pair[0], Bytes: ModelBytes(pair[^1], scale))).ToList();
-        var settings = models.Select(m => new SuperResolutionOptions { ModelBytes = m.Bytes, Scale = scale, IntraOpNumThreads = threads }).ToList();
+            .Select(entry => entry.Split('=', 2)).Select(pair => (Label: pair[0], Spec: pair[^1].Split('@')))
+            .Select(m => (m.Label, Bytes: ModelBytes(m.Spec[0], scale), Tile: m.Spec.Length > 1 ? int.Parse(m.Spec[1], CultureInfo.InvariantCulture) : 0)).ToList();
+        var settings = models.Select(m => new SuperResolutionOptions { ModelBytes = m.Bytes, Scale = scale, IntraOpNumThreads = threads, TileSize = m.Tile }).ToList();
         var resolvers = settings.Select(s => new SuperResolver(s)).ToList();
         try
         {

@@ -27,9 +27,13 @@ public static class Program
           borders    uniform images of 1x1 to 100x100 through the default models: mean and worst-corner error
           precision  --image <photo.png> [--crop 256] [--scale 2] [--repeats 7] [--threads <n>] [--models label=spec,...] [--profile]
                      models through SuperResolver on a centre crop of the photo, alternating, same tiles and threads (spec:
-                     default-fp32, default-int8 or a model file; default "fp32=default-fp32,int8=default-int8"), each against
+                     default-fp32, default-int8 or a model file, and @N for an explicit TileSize N; default
+                     "fp32=default-fp32,int8=default-int8"), each against
                      the first; --profile adds ONNX Runtime's per-operator time over the engine's tiles of that image for each
-          agreement  --old <folder> --data <set>[,<set>] [--scales 2,3,4] [--precision fp32|int8]
+          tiles      --image <photo.png> [--sides 100,...,1000]
+                     squares of each side through the default x2 model with the automatic tile and with it given
+                     explicitly: tiles per image, time, PSNR between the two outputs
+          agreement  --old <folder> --data <set>[,<set>] [--scales 2,3,4] [--precision fp32|int8] [--tile N]
                      the embedded defaults against the models of the same names in <folder> (say, from the repository's
                      history) through SuperResolver, as SR papers score: PSNR-Y / SSIM of each, and how many 8-bit values differ
         """;
@@ -59,6 +63,8 @@ public static class Program
                 return PrecisionBenchmark.Run(options);
             case "agreement":
                 return AgreementBenchmark.Run(options);
+            case "tiles":
+                return TilesBenchmark.Run(options);
             default:
                 Console.Error.WriteLine(Usage);
                 return 2;

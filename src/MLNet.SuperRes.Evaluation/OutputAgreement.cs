@@ -11,6 +11,11 @@ public sealed class OutputAgreement
 
     public int Largest { get; private set; }
 
+    private double squaredDifferences;
+
+    /// <summary>PSNR in dB of one output set against the other over the R, G and B values, 8-bit peak; infinity when identical.</summary>
+    public double Psnr => squaredDifferences == 0 ? double.PositiveInfinity : 10 * Math.Log10(255.0 * 255.0 * Values / squaredDifferences);
+
     /// <summary>Compares the R, G and B values of two outputs of the same size.</summary>
     public void Add(RgbImage a, RgbImage b)
     {
@@ -22,6 +27,7 @@ public sealed class OutputAgreement
             if (i % 4 == 3) continue;
             int d = Math.Abs(x[i] - y[i]);
             Values++;
+            squaredDifferences += (double)d * d;
             if (d > 0) Differing++;
             Largest = Math.Max(Largest, d);
         }

@@ -73,16 +73,19 @@ public sealed class SuperResolutionOptions
     /// Side, in input pixels, of the square tiles the image is cut into for the network. <c>0</c> (the
     /// default) derives it from <see cref="AttentionMemoryBudgetBytes"/> for HSPAN models, uses the input size of a
     /// model with a fixed one, and <see cref="DefaultTileSizeOfOtherModels"/> for models that declare another
-    /// <c>architecture</c>. Images no larger than a tile run whole. For an HSPAN model an explicit tile must also fit that budget: a larger one is refused with the
-    /// largest that fits (raise the budget with <see cref="AttentionBytes(int)"/> to use it).
+    /// <c>architecture</c>. Images no larger than a tile run whole. With 0, a tile may grow by up to the mirrored
+    /// margin's width where the margin would otherwise add a row or column of tiles. Where an HSPAN model's attention
+    /// scores are materialized (CUDA, or a model without the attention function), an explicit tile must also fit that
+    /// budget: a larger one is refused with the largest that fits (raise the budget with <see cref="AttentionBytes(int)"/>
+    /// to use it); the CPU attention kernel holds no scores, so there any tile runs.
     /// </summary>
     public int TileSize = 0;
 
     /// <summary>
     /// Memory, in bytes, allowed for the attention scores of one tile of an HSPAN model: its attention
-    /// compares every position of a tile with every other, (side²)² float32 scores, so with
-    /// <see cref="TileSize"/> 0 the tile side is the largest with 4·side⁴ within this budget, and an explicit
-    /// TileSize whose tiles need more is refused. Default: 10 MiB, giving 40-pixel tiles. Since the
+    /// compares every position of a tile with every other, (side²)² float32 scores where they are materialized,
+    /// so with <see cref="TileSize"/> 0 the tile side is the largest with 4·side⁴ within this budget, and there an
+    /// explicit TileSize whose tiles need more is refused. Default: 10 MiB, giving 40-pixel tiles. Since the
     /// attention's cost per pixel grows with the tile's area, small tiles are also fast, and the default
     /// models (trained on 48-pixel patches) score as well with them as with larger ones (docs/MODELS.md).
     /// The whole network needs several times this at its peak.

@@ -44,9 +44,15 @@ public sealed class SuperResolver : IDisposable
         Options = Validate(options).Clone();
         Model = model;
         _session = SuperResolutionSession.Open(model, Options);
+        // A fixed input size dictates the tiles; otherwise HSPAN (or a model that names no architecture) is held to its
+        // attention budget where its attention scores are materialized (everywhere but the CPU kernel).
+        bool fixedSize = _session.Interface.FixedHeight is not null || _session.Interface.FixedWidth is not null;
+        _hasAttention = _session.Interface.IsHspan && !fixedSize && !_session.AttentionRunsAsKernel;
         try
         {
-            _upscaler = new TiledUpscaler(_session, TileSizeFor(_session.Interface, Options), Options.TileOverlap, Options.SelfEnsemble);
+            int tile = TileSizeFor(_session.Interface, Options);
+            int largest = fixedSize ? tile : LargestTileSize(Options, tile, _hasAttention);
+            _upscaler = new TiledUpscaler(_session, tile, Options.TileOverlap, Options.SelfEnsemble, largest);
         }
         catch
         {
@@ -54,8 +60,19 @@ public sealed class SuperResolver : IDisposable
             throw;
         }
         _maxInputPixels = Options.MaxInputPixels;
-        // A fixed input size dictates the tiles; otherwise HSPAN (or a model that names no architecture) is held to its attention budget.
-        _hasAttention = _session.Interface.IsHspan && _session.Interface.FixedHeight is null && _session.Interface.FixedWidth is null;
+    }
+
+    /// <summary>
+    /// The longest a tile side may grow where the mirrored margin would otherwise add a row or column of tiles
+    /// (<see cref="TiledUpscaler.TileLengthFor"/>): with an automatic tile size, by the margin's own width, and no
+    /// further than the attention budget holds where the attention scores are materialized; an explicit
+    /// <see cref="SuperResolutionOptions.TileSize"/> is kept as given.
+    /// </summary>
+    internal static int LargestTileSize(SuperResolutionOptions options, int tile, bool attentionMaterialized)
+    {
+        if (options.TileSize > 0) return tile;
+        int largest = tile + 2 * TiledUpscaler.BorderPadding;
+        return attentionMaterialized ? Math.Clamp(EffectiveTileSize(options), tile, largest) : largest;
     }
 
     /// <summary>

@@ -73,7 +73,7 @@ public static class ExplainCommand
 
         AtomicFile.EnsureWritable(Path.Combine(options.Out, Explanation.JsonFileName));
 
-        var engine = new TiledUpscaler(new TorchTileNetwork(network, CPU), options.Tiling.Tile, options.Tiling.Overlap, selfEnsemble: false);
+        var engine = new TiledUpscaler(new TorchTileNetwork(network, CPU), options.Tiling.Tile, options.Tiling.Overlap, selfEnsemble: false, options.Tiling.LargestTile);
         var tile = engine.CutTile(picture.Pixels, picture.Width, picture.Height, picture.PixelFormat, options.X, options.Y);
         var blocks = AttentionProbe.Run(network, tile);
 

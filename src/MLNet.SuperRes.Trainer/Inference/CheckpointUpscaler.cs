@@ -23,7 +23,7 @@ public sealed class CheckpointUpscaler : IUpscaler, IDisposable
     {
         this.model = model;
         this.ownsModel = ownsModel;
-        engine = new TiledUpscaler(new TorchTileNetwork(model, device), tiling.Tile, tiling.Overlap, selfEnsemble);
+        engine = new TiledUpscaler(new TorchTileNetwork(model, device), tiling.Tile, tiling.Overlap, selfEnsemble, tiling.LargestTile);
     }
 
     public void Dispose()

@@ -34,7 +34,11 @@ internal sealed class SuperResolutionSession : ITileNetwork, IDisposable
         try
         {
             Metadata = new Dictionary<string, string>(session.ModelMetadata.CustomMetadataMap);
-            if (executionProvider == "CPU") AttentionKernelFailure = KernelFailure(Metadata, registrationFailure);
+            if (executionProvider == "CPU")
+            {
+                AttentionKernelFailure = KernelFailure(Metadata, registrationFailure);
+                AttentionRunsAsKernel = AttentionKernelFailure is null && Metadata.ContainsKey(OnnxContract.AttentionKernel);
+            }
             Interface = ModelInterface.Read(session, Metadata, options, model.Description);
             _inputNames = [Interface.InputName];
             _outputNames = [Interface.OutputName];
@@ -61,14 +65,17 @@ internal sealed class SuperResolutionSession : ITileNetwork, IDisposable
     public string? CudaFailure { get; }
 
     /// <summary>Why a CPU session runs the model's attention function as its standard-op body; otherwise null.</summary>
-    public string? AttentionKernelFailure { get; }
+    public string? AttentionKernelFailure { get; private set; }
+
+    /// <summary>Whether the model's attention runs as the runtime's CPU kernel, which never holds a tile's [L, L] scores.</summary>
+    public bool AttentionRunsAsKernel { get; }
 
     private static string? KernelFailure(IReadOnlyDictionary<string, string> metadata, string? registrationFailure)
     {
         if (!metadata.TryGetValue(OnnxContract.AttentionKernel, out var expected)) return null;
-        if (registrationFailure is not null) return $"the attention kernel could not be registered: {registrationFailure}";
-        return expected == AttentionKernel.Version.ToString(CultureInfo.InvariantCulture) ? null
-            : $"the model expects attention kernel version {expected}; this runtime has version {AttentionKernel.Version}.";
+        if (expected != AttentionKernel.Version.ToString(CultureInfo.InvariantCulture))
+            return $"the model expects attention kernel version {expected}; this runtime has version {AttentionKernel.Version}, so the function's standard-op body runs.";
+        return registrationFailure is null ? null : $"the attention kernel is not registered ({registrationFailure}), so the function's standard-op body runs.";
     }
 
     public IReadOnlyDictionary<string, string> Metadata { get; }
@@ -101,7 +108,7 @@ internal sealed class SuperResolutionSession : ITileNetwork, IDisposable
         if (validateOnly)
         {
             using var cpu = new SessionOptions { GraphOptimizationLevel = GraphOptimizationLevel.ORT_DISABLE_ALL };
-            return new SuperResolutionSession(CreateSession(model, cpu), model, options, "CPU");
+            return new SuperResolutionSession(CreateSession(model, cpu), model, options, "CPU", registrationFailure: "this session only reads the model's signature");
         }
 
         string? cudaFailure = null;
@@ -140,9 +147,22 @@ internal sealed class SuperResolutionSession : ITileNetwork, IDisposable
             }
         }
 
+        string? registrationFailure = options.AttentionKernel ? null : "it was switched off";
+        var session = OpenCpu(model, options, cudaFailure, ref registrationFailure);
+        if (session.AttentionKernelFailure is null || registrationFailure is not null) return session;
+        // The model expects another kernel version (known only once it is open): run its body instead.
+        session.Dispose();
+        registrationFailure = "the model expects another version";
+        var body = OpenCpu(model, options, cudaFailure, ref registrationFailure);
+        body.AttentionKernelFailure = session.AttentionKernelFailure;
+        return body;
+    }
+
+    private static SuperResolutionSession OpenCpu(ModelSource model, SuperResolutionOptions options, string? cudaFailure, ref string? registrationFailure)
+    {
         using var cpuOptions = new SessionOptions();
         ApplyThreading(cpuOptions, options);
-        string? registrationFailure = options.AttentionKernel ? AttentionKernel.TryRegister(cpuOptions) : "it was switched off";
+        registrationFailure ??= AttentionKernel.TryRegister(cpuOptions);
         return new SuperResolutionSession(CreateSession(model, cpuOptions), model, options, "CPU", cudaFailure, registrationFailure);
     }
 

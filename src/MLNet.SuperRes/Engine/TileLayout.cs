@@ -57,14 +57,21 @@ internal sealed class TileLayout
     /// </summary>
     public static int[] EvenStarts(int length, int tile, int overlap)
     {
-        int stride = tile - overlap;
-        int count = 1 + (int)Math.Ceiling((length - tile) / (double)stride);
+        int count = Count(length, tile, overlap);
         var starts = new int[count];
         long span = length - tile;
         for (int i = 0; i < count; i++)
             starts[i] = (int)((i * span * 2 + (count - 1)) / (2L * (count - 1)));
         return starts;
     }
+
+    /// <summary>How many tiles of <paramref name="tile"/> pixels sharing at least <paramref name="overlap"/> cover <paramref name="length"/>.</summary>
+    public static int Count(int length, int tile, int overlap) =>
+        length <= tile ? 1 : 1 + (int)Math.Ceiling((length - tile) / (double)(tile - overlap));
+
+    /// <summary>The shortest tile with which <paramref name="count"/> tiles sharing at least <paramref name="overlap"/> cover <paramref name="length"/>.</summary>
+    public static int ShortestCovering(int length, int count, int overlap) =>
+        (int)Math.Ceiling((length + (count - 1) * (double)overlap) / count);
 
     private float[] TileWeights(int index)
     {

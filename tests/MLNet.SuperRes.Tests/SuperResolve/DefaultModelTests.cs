@@ -155,9 +155,17 @@ public sealed class DefaultModelTests(ITestOutputHelper output)
     }
 
     [Fact]
-    public void AnExplicitTileBeyondTheAttentionBudgetIsRefusedWithTheLargestThatFits()
+    public void WithTheKernelATileHoldsNoScoresAndAnyTileSizeRuns()
     {
         using var resolver = new SuperResolver(new SuperResolutionOptions { Scale = 2, TileSize = 4096 });
+        using var image = TestImages.Gradient(90, 60); // one 98x68 tile: 6,664 positions, 178 MB of scores the kernel never holds
+        Assert.Equal(180, resolver.Upscale(image).Width);
+    }
+
+    [Fact]
+    public void WhereScoresAreMaterializedAnExplicitTileBeyondTheAttentionBudgetIsRefusedWithTheLargestThatFits()
+    {
+        using var resolver = new SuperResolver(new SuperResolutionOptions { Scale = 2, TileSize = 4096, AttentionKernel = false });
         using var large = TestImages.Gradient(300, 200);
         var e = Assert.Throws<ArgumentException>(() => resolver.Upscale(large));
         Assert.Contains("308x208 tile", e.Message); // the image and its mirrored margin of 4
@@ -169,7 +177,7 @@ public sealed class DefaultModelTests(ITestOutputHelper output)
         Assert.Equal(60, output.Width);
 
         // Raised knowingly, the budget lets the tile through.
-        using var raised = new SuperResolver(new SuperResolutionOptions { Scale = 2, TileSize = 48, AttentionMemoryBudgetBytes = SuperResolutionOptions.AttentionBytes(48) });
+        using var raised = new SuperResolver(new SuperResolutionOptions { Scale = 2, TileSize = 48, AttentionMemoryBudgetBytes = SuperResolutionOptions.AttentionBytes(48), AttentionKernel = false });
         using var medium = TestImages.Gradient(48, 48);
         Assert.Equal(96, raised.Upscale(medium).Width);
     }

@@ -211,6 +211,51 @@ public sealed class AttentionKernelTests
         Assert.Contains("must share batch, height and width", e.Message);
     }
 
+    /// <summary>The small official x2 network as exported now, and as a file from before the attention function (inlined, no kernel metadata).</summary>
+    private static (byte[] Now, byte[] Before) SmallExports()
+    {
+        using var network = MLNet.SuperRes.Trainer.Checkpoints.HspanCheckpoint.Load(Tests.Archs.Reference.PathOf("x2_small.weights.safetensors"));
+        network.eval();
+        var now = HspanOnnxExporter.Build(network, new OnnxExportInfo("x2_small"));
+        var before = FunctionInliner.Inline(now);
+        before.OpsetImport.Remove(before.OpsetImport.Single(o => o.Domain == OnnxContract.AttentionDomain));
+        before.MetadataProps.Remove(before.MetadataProps.Single(p => p.Key == OnnxContract.AttentionKernel));
+        return (now.ToByteArray(), before.ToByteArray());
+    }
+
+    [Fact]
+    public void AFileFromBeforeTheFunctionRunsAsItDid()
+    {
+        var (now, before) = SmallExports();
+        using var image = MLNet.SuperRes.Tests.SuperResolve.TestImages.Texture(50, 44, seed: 9);
+        using var old = new SuperResolver(new SuperResolutionOptions { ModelBytes = before, Scale = 2 });
+        using var body = new SuperResolver(new SuperResolutionOptions { ModelBytes = now, Scale = 2, AttentionKernel = false });
+        using var kernel = new SuperResolver(new SuperResolutionOptions { ModelBytes = now, Scale = 2, TileSize = old.TileSize });
+        Assert.Null(old.AttentionKernelFailure);
+        long runs = AttentionKernel.RunsOnThisThread;
+        using var fromOld = old.Upscale(image);
+        Assert.Equal(runs, AttentionKernel.RunsOnThisThread);
+        using var fromBody = body.Upscale(image);
+        Assert.Equal(fromBody.Pixels.ToArray(), fromOld.Pixels.ToArray()); // the same graph, the same tiles
+        using var fromKernel = kernel.Upscale(image);
+        Assert.True(AttentionKernel.RunsOnThisThread > runs);
+        Assert.True(MLNet.SuperRes.Tests.SuperResolve.TestImages.MaxAbsDifference(fromOld.Pixels.ToArray(), fromKernel.Pixels.ToArray()) <= 1);
+    }
+
+    [Fact]
+    public void AModelExpectingAnotherKernelVersionRunsTheBodyAndSaysWhy()
+    {
+        var model = ModelProto.Parser.ParseFrom(SmallExports().Now);
+        model.OpsetImport.Single(o => o.Domain == OnnxContract.AttentionDomain).Version = AttentionKernel.Version + 1;
+        model.MetadataProps.Single(p => p.Key == OnnxContract.AttentionKernel).Value = (AttentionKernel.Version + 1).ToString(System.Globalization.CultureInfo.InvariantCulture);
+        using var resolver = new SuperResolver(new SuperResolutionOptions { ModelBytes = model.ToByteArray(), Scale = 2 });
+        Assert.Contains($"expects attention kernel version {AttentionKernel.Version + 1}", resolver.AttentionKernelFailure);
+        using var image = MLNet.SuperRes.Tests.SuperResolve.TestImages.Texture(20, 16, seed: 2);
+        long runs = AttentionKernel.RunsOnThisThread;
+        Assert.Equal(40, resolver.Upscale(image).Width);
+        Assert.Equal(runs, AttentionKernel.RunsOnThisThread);
+    }
+
     [Fact]
     public void ACpuSessionRegistersTheKernel()
     {
