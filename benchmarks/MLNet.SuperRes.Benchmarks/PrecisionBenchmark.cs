@@ -58,7 +58,7 @@ internal static class PrecisionBenchmark
             }
             if (options.ContainsKey("profile"))
                 foreach (var (model, resolver) in models.Zip(resolvers))
-                    Profile(model.Label, model.Bytes, image, resolver.TileSize, settings[0].TileOverlap, scale, threads);
+                    Profile(model.Label, model.Bytes, image, resolver.Tiles, scale, threads);
         }
         finally
         {
@@ -75,7 +75,7 @@ internal static class PrecisionBenchmark
     };
 
     /// <summary>ONNX Runtime's profile over the tiles the engine cuts from the image, summed per operator type.</summary>
-    private static void Profile(string label, byte[] model, MLImage image, int tile, int overlap, int scale, int? threads)
+    private static void Profile(string label, byte[] model, MLImage image, TilePlan tiles, int scale, int? threads)
     {
         string prefix = Path.Combine(Path.GetTempPath(), $"superres-profile-{label}-{Environment.ProcessId}");
         using var options = new SessionOptions { GraphOptimizationLevel = GraphOptimizationLevel.ORT_ENABLE_ALL };
@@ -85,9 +85,9 @@ internal static class PrecisionBenchmark
         options.ProfileOutputPathPrefix = prefix; // read when profiling is switched on
         options.EnableProfiling = true;
         using var session = new InferenceSession(model, options);
-        var tiles = Program.Tiles(image, tile, overlap, scale).ToList();
+        var cut = Program.Tiles(image, tiles, scale).ToList();
         using var runOptions = new RunOptions();
-        foreach (var t in tiles)
+        foreach (var t in cut)
         {
             using var value = OrtValue.CreateTensorValueFromMemory(t.Input, [1, 3, t.Height, t.Width]);
             using var outputs = session.Run(runOptions, [OnnxContract.InputName], [value], [OnnxContract.OutputName]);
@@ -106,9 +106,9 @@ internal static class PrecisionBenchmark
                 totals[key] = (sum + us, count + 1);
                 all += us;
             }
-        Console.WriteLine($"{label}: {tiles.Count} tiles of {tiles[0].Width}x{tiles[0].Height} (profile {file}, optimized graph {options.OptimizedModelFilePath}); operator time {all / 1e6:F2} s");
+        Console.WriteLine($"{label}: {cut.Count} tiles of {cut[0].Width}x{cut[0].Height} (profile {file}, optimized graph {options.OptimizedModelFilePath}); operator time {all / 1e6:F2} s");
         foreach (var (op, (us, count)) in totals.OrderByDescending(p => p.Value.Us).Take(12))
-            Console.WriteLine($"  {op,-22} {us / 1e6,7:F3} s  {100 * us / all,5:F1}%  {count / tiles.Count,4} per tile");
+            Console.WriteLine($"  {op,-22} {us / 1e6,7:F3} s  {100 * us / all,5:F1}%  {count / cut.Count,4} per tile");
     }
 
     private static MLImage CentreCrop(MLImage image, int side)

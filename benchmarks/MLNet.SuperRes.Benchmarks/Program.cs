@@ -6,6 +6,7 @@ using Microsoft.ML.OnnxRuntime;
 using Microsoft.ML.Transforms.Image;
 using MLNet.SuperRes;
 using MLNet.SuperRes.Engine;
+using MLNet.SuperRes.Engine.Attention;
 using MLNet.SuperRes.Tests.SuperResolve;
 
 namespace MLNet.SuperRes.Benchmarks;
@@ -154,8 +155,9 @@ public static class Program
 
         var mlContext = new MLContext(seed: 1);
         var estimator = mlContext.Transforms.SuperResolve(settings);
-        int tileSize = SuperResolver.EffectiveTileSize(settings);
-        Console.WriteLine($"model {modelName} (x{estimator.Scale}), tile {tileSize}, overlap {settings.TileOverlap}, " +
+        TilePlan plan;
+        using (var probe = new SuperResolver(settings)) plan = probe.Tiles;
+        Console.WriteLine($"model {modelName} (x{estimator.Scale}), tile {plan.TileSize} (up to {plan.LargestTile}), overlap {plan.Overlap}, " +
             $"{imageCount} images per pass, median of {repeats} passes, {Environment.ProcessorCount} cores");
         Console.WriteLine("size     | tiles/image | stage ms/image | direct ms/image | bare ORT ms/image | stage overhead");
 
@@ -178,8 +180,9 @@ public static class Program
                 output?.Dispose();
             }
 
-            var tiles = images.SelectMany(image => Tiles(image, tileSize, settings.TileOverlap, estimator.Scale)).ToList();
+            var tiles = images.SelectMany(image => Tiles(image, plan, estimator.Scale)).ToList();
             using var sessionOptions = settings.GpuDeviceId is int device ? SessionOptions.MakeSessionOptionWithCudaProvider(device) : new SessionOptions();
+            if (settings.GpuDeviceId is null) AttentionKernel.TryRegister(sessionOptions); // as the stage's CPU session
             if (settings.IntraOpNumThreads is int n)
                 sessionOptions.IntraOpNumThreads = n;
             using var session = new InferenceSession(model, sessionOptions);
@@ -237,10 +240,10 @@ public static class Program
     internal sealed record Tile(float[] Input, float[] Output, int Height, int Width);
 
     /// <summary>The tiles the stage runs for <paramref name="image"/>, mirrored margin included: cut by the engine itself.</summary>
-    internal static IEnumerable<Tile> Tiles(MLImage image, int tileSize, int overlap, int scale)
+    internal static IEnumerable<Tile> Tiles(MLImage image, TilePlan plan, int scale)
     {
         var recorder = new TileRecorder(scale);
-        new TiledUpscaler(recorder, tileSize, overlap, selfEnsemble: false).Upscale(image.Pixels, image.Width, image.Height, image.PixelFormat);
+        new TiledUpscaler(recorder, plan, selfEnsemble: false).Upscale(image.Pixels, image.Width, image.Height, image.PixelFormat);
         return recorder.Tiles;
     }
 

@@ -41,13 +41,11 @@ internal static class TilesBenchmark
             using var b = automatic.Upscale(image, counter);
             double automaticSeconds = clock.Elapsed.TotalSeconds;
             int automaticTiles = counter.TakeTotal();
-            var engine = new TiledUpscaler(new NoNetwork(), automatic.TileSize, new SuperResolutionOptions().TileOverlap, false,
-                SuperResolver.LargestTileSize(new SuperResolutionOptions(), automatic.TileSize, attentionMaterialized: false));
             var agreement = new OutputAgreement();
             agreement.Add(RgbImage.FromRgba32(a.Pixels.ToArray(), a.Width, a.Height), RgbImage.FromRgba32(b.Pixels.ToArray(), b.Width, b.Height));
             double psnr = agreement.Psnr;
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"| {side} | {fixedTiles} | {automaticTiles} ({engine.TileLengthFor(side)}) | {fixedSeconds:F2} | {automaticSeconds:F2} | {(double.IsInfinity(psnr) ? "identical" : $"{psnr:F1} dB")} |"));
+                $"| {side} | {fixedTiles} | {automaticTiles} ({automatic.Tiles.TileLengthFor(side)}) | {fixedSeconds:F2} | {automaticSeconds:F2} | {(double.IsInfinity(psnr) ? "identical" : $"{psnr:F1} dB")} |"));
         }
         return 0;
     }
@@ -57,12 +55,6 @@ internal static class TilesBenchmark
         private int total;
         public void Report(SuperResolutionProgress value) => total = value.TileCount;
         public int TakeTotal() => Interlocked.Exchange(ref total, 0);
-    }
-
-    private sealed class NoNetwork : ITileNetwork
-    {
-        public int Scale => 2;
-        public void Run(Memory<float> input, int height, int width, Memory<float> output) => throw new NotSupportedException();
     }
 
     private static MLImage Mirrored(MLImage photo, int side)

@@ -83,9 +83,7 @@ catch (Exception e) when (e is InvalidOperationException or ArgumentException or
 }
 try
 {
-    bool hspan = !resolver.ModelMetadata.TryGetValue("architecture", out string? architecture) || architecture == "HSPAN";
-    if (hspan)
-        UpscaleArguments.CheckTileFits(arguments.TileSize);
+    UpscaleArguments.CheckTileFits(arguments.TileSize, resolver.Tiles);
 }
 catch (ArgumentException e)
 {

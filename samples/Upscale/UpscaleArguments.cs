@@ -141,14 +141,15 @@ internal sealed class UpscaleArguments
     private const int PeakOverAttention = 5;
 
     /// <summary>
-    /// For an HSPAN model (whose attention holds (N²)² scores): checks that one --tile N tile fits in this
-    /// machine's memory; otherwise a usage error naming the largest that does. Other models are bounded by their tile area.
+    /// Where the model's tiles hold their attention scores ((N²)² for HSPAN off the CPU kernel, <see cref="TilePlan.HoldsAttentionScores"/>):
+    /// checks that one --tile N tile fits in this machine's memory; otherwise a usage error naming the largest that does.
+    /// Other models, and HSPAN on the CPU kernel, are bounded by their tile area.
     /// </summary>
-    public static void CheckTileFits(int tile)
+    public static void CheckTileFits(int tile, TilePlan tiles)
     {
         long available = GC.GetGCMemoryInfo().TotalAvailableMemoryBytes;
         double usable = 0.8 * available;
-        if (tile == 0 || PeakOverAttention * (double)SuperResolutionOptions.AttentionBytes(tile) <= usable)
+        if (tile == 0 || !tiles.HoldsAttentionScores || PeakOverAttention * (double)SuperResolutionOptions.AttentionBytes(tile) <= usable)
             return;
         int largest = 8;
         while (PeakOverAttention * (double)SuperResolutionOptions.AttentionBytes(largest + 1) <= usable) largest++;

@@ -14,9 +14,9 @@ public sealed class OnnxModelUpscaler : IUpscaler, IDisposable
 
     /// <param name="model">An .onnx file, or "default" for the embedded default model of <paramref name="scale"/>.</param>
     /// <param name="selfEnsemble">Average the x8 flips and transposes as <see cref="SuperResolutionOptions.SelfEnsemble"/> does.</param>
-    /// <param name="tiling">Tile and overlap; null tiles as SuperResolve does by default (the model decides the tile size).</param>
+    /// <param name="tiling">Exactly these tiles (<see cref="TilePlan.Exactly"/>); null tiles as SuperResolve does by default (the model decides).</param>
     /// <param name="precision">Which embedded default runs for "default" (<see cref="SuperResolutionOptions.DefaultModelPrecision"/>); float32 for a file.</param>
-    public OnnxModelUpscaler(string model, int scale, Tiling? tiling = null, bool selfEnsemble = false, ModelPrecision precision = ModelPrecision.Float32)
+    public OnnxModelUpscaler(string model, int scale, TilePlan? tiling = null, bool selfEnsemble = false, ModelPrecision precision = ModelPrecision.Float32)
         : this(Options(model, scale, tiling, selfEnsemble, precision))
     {
     }
@@ -24,7 +24,7 @@ public sealed class OnnxModelUpscaler : IUpscaler, IDisposable
     /// <summary>Scores the resolver these options describe.</summary>
     public OnnxModelUpscaler(SuperResolutionOptions options) => _resolver = new SuperResolver(options);
 
-    private static SuperResolutionOptions Options(string model, int scale, Tiling? tiling, bool selfEnsemble, ModelPrecision precision)
+    private static SuperResolutionOptions Options(string model, int scale, TilePlan? tiling, bool selfEnsemble, ModelPrecision precision)
     {
         var options = new SuperResolutionOptions
         {
@@ -35,10 +35,10 @@ public sealed class OnnxModelUpscaler : IUpscaler, IDisposable
         };
         if (tiling is not null)
         {
-            options.TileSize = tiling.Tile;
+            options.TileSize = tiling.TileSize;
             options.TileOverlap = tiling.Overlap;
             // An explicit tile is the caller's choice of memory (eval caps it).
-            options.AttentionMemoryBudgetBytes = Math.Max(options.AttentionMemoryBudgetBytes, SuperResolutionOptions.AttentionBytes(tiling.Tile)); // the tile that runs is never larger
+            options.AttentionMemoryBudgetBytes = Math.Max(options.AttentionMemoryBudgetBytes, SuperResolutionOptions.AttentionBytes(tiling.TileSize)); // the tile that runs is never larger
         }
         return options;
     }

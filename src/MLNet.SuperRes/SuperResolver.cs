@@ -21,7 +21,6 @@ public sealed class SuperResolver : IDisposable
     private readonly SuperResolutionSession _session;
     private readonly TiledUpscaler _upscaler;
     private readonly long _maxInputPixels;
-    private readonly bool _hasAttention;
     private volatile bool _disposed;
 
     /// <summary>Creates a super-resolver running the embedded default HSPAN model for <paramref name="scale"/> (2, 3 or 4).</summary>
@@ -44,15 +43,9 @@ public sealed class SuperResolver : IDisposable
         Options = Validate(options).Clone();
         Model = model;
         _session = SuperResolutionSession.Open(model, Options);
-        // A fixed input size dictates the tiles; otherwise HSPAN (or a model that names no architecture) is held to its
-        // attention budget where its attention scores are materialized (everywhere but the CPU kernel).
-        bool fixedSize = _session.Interface.FixedHeight is not null || _session.Interface.FixedWidth is not null;
-        _hasAttention = _session.Interface.IsHspan && !fixedSize && !_session.AttentionRunsAsKernel;
         try
         {
-            int tile = TileSizeFor(_session.Interface, Options);
-            int largest = fixedSize ? tile : LargestTileSize(Options, tile, _hasAttention);
-            _upscaler = new TiledUpscaler(_session, tile, Options.TileOverlap, Options.SelfEnsemble, largest);
+            _upscaler = new TiledUpscaler(_session, TilePlan.For(_session.Interface, Options, _session.AttentionRunsAsKernel), Options.SelfEnsemble);
         }
         catch
         {
@@ -62,43 +55,14 @@ public sealed class SuperResolver : IDisposable
         _maxInputPixels = Options.MaxInputPixels;
     }
 
-    /// <summary>
-    /// The longest a tile side may grow where the mirrored margin would otherwise add a row or column of tiles
-    /// (<see cref="TiledUpscaler.TileLengthFor"/>): with an automatic tile size, by the margin's own width, and no
-    /// further than the attention budget holds where the attention scores are materialized; an explicit
-    /// <see cref="SuperResolutionOptions.TileSize"/> is kept as given.
-    /// </summary>
-    internal static int LargestTileSize(SuperResolutionOptions options, int tile, bool attentionMaterialized)
-    {
-        if (options.TileSize > 0) return tile;
-        int largest = tile + 2 * TiledUpscaler.BorderPadding;
-        return attentionMaterialized ? Math.Clamp(EffectiveTileSize(options), tile, largest) : largest;
-    }
-
-    /// <summary>
-    /// The tile side for this model: a fixed input size dictates it; otherwise the one given, or for HSPAN the
-    /// largest within the attention budget, for other architectures <see cref="SuperResolutionOptions.DefaultTileSizeOfOtherModels"/>.
-    /// </summary>
-    private static int TileSizeFor(ModelInterface model, SuperResolutionOptions options)
-    {
-        if (model.FixedHeight is not null || model.FixedWidth is not null)
-        {
-            int side = Math.Min(model.FixedHeight ?? int.MaxValue, model.FixedWidth ?? int.MaxValue);
-            if (options.TileSize > side)
-                throw new ArgumentOutOfRangeException(nameof(options), options.TileSize,
-                    $"{nameof(SuperResolutionOptions.TileSize)} {options.TileSize} is larger than the model's fixed input ({model.FixedWidth?.ToString(CultureInfo.InvariantCulture) ?? "any"}x{model.FixedHeight?.ToString(CultureInfo.InvariantCulture) ?? "any"}).");
-            return options.TileSize > 0 ? options.TileSize : side;
-        }
-        if (options.TileSize == 0 && !model.IsHspan)
-            return SuperResolutionOptions.DefaultTileSizeOfOtherModels;
-        return EffectiveTileSize(options);
-    }
-
     /// <summary>How many times larger the output is than the input, in each dimension.</summary>
     public int Scale => _session.Scale;
 
     /// <summary>The tile side in input pixels actually used (from the options or the memory budget).</summary>
-    public int TileSize => _upscaler.TileSize;
+    public int TileSize => _upscaler.Tiles.TileSize;
+
+    /// <summary>How this resolver cuts images into tiles.</summary>
+    public TilePlan Tiles => _upscaler.Tiles;
 
     /// <summary>Where the network runs: <c>CPU</c> or <c>CUDA (GPU n)</c>.</summary>
     public string ExecutionProvider => _session.ExecutionProvider;
@@ -199,11 +163,7 @@ public sealed class SuperResolver : IDisposable
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
         CheckSize(width, height, _maxInputPixels, Scale);
-        if (_hasAttention)
-        {
-            var (runHeight, runWidth) = _session.Interface.RunSize(_upscaler.TileLengthFor(height), _upscaler.TileLengthFor(width));
-            CheckAttentionFits(runWidth, runHeight, Options.AttentionMemoryBudgetBytes);
-        }
+        _upscaler.Tiles.CheckFits(width, height, _session.Interface);
         if (pixels.Length != (long)width * height * 4)
             throw new ArgumentException(
                 $"Got {pixels.Length} bytes of pixels for a {width}x{height} image; expected {(long)width * height * 4} (4 bytes per pixel).",
@@ -234,23 +194,6 @@ public sealed class SuperResolver : IDisposable
                 $"The image is {width}x{height}; its x{scale} output would exceed the largest buffer .NET can allocate.");
     }
 
-    /// <summary>
-    /// HSPAN compares every position of a tile with every other: a tile of w × h input pixels holds (w·h)² float32
-    /// attention scores at once, whether its size came from the budget or from an explicit TileSize.
-    /// </summary>
-    private static void CheckAttentionFits(int tileWidth, int tileHeight, long budget)
-    {
-        double needed = SuperResolutionOptions.AttentionBytes(tileWidth, tileHeight);
-        if (needed <= budget)
-            return;
-        int largest = EffectiveTileSize(new SuperResolutionOptions { AttentionMemoryBudgetBytes = budget });
-        throw new ArgumentException(string.Create(CultureInfo.InvariantCulture,
-            $"A {tileWidth}x{tileHeight} tile needs {needed / (1 << 20):N0} MiB for HSPAN's attention scores, more than " +
-            $"{nameof(SuperResolutionOptions.AttentionMemoryBudgetBytes)} ({budget / (double)(1 << 20):N0} MiB), whose largest tile is {largest}. " +
-            $"Use {nameof(SuperResolutionOptions.TileSize)} {largest} or less (or 0), or raise the budget to " +
-            $"{nameof(SuperResolutionOptions)}.{nameof(SuperResolutionOptions.AttentionBytes)}(tile) if the memory is there."));
-    }
-
     /// <summary>Checks every setting, naming the bad one.</summary>
     internal static SuperResolutionOptions Validate(SuperResolutionOptions options)
     {
@@ -264,7 +207,7 @@ public sealed class SuperResolver : IDisposable
                 $"{nameof(SuperResolutionOptions.AttentionMemoryBudgetBytes)} must be positive.");
         if (options.TileOverlap < 0)
             throw new ArgumentOutOfRangeException(nameof(options), options.TileOverlap, $"{nameof(SuperResolutionOptions.TileOverlap)} must not be negative.");
-        int tile = EffectiveTileSize(options); // with TileSize 0 the model may choose another; the engine checks that one
+        int tile = options.TileSize > 0 ? options.TileSize : TilePlan.BudgetTile(options.AttentionMemoryBudgetBytes); // with TileSize 0 the model may choose another; the plan checks that one
         if (options.TileSize > 0 && 2 * options.TileOverlap >= tile)
             throw new ArgumentOutOfRangeException(nameof(options), options.TileOverlap,
                 $"{nameof(SuperResolutionOptions.TileOverlap)} ({options.TileOverlap}) must be less than half the tile size ({tile}).");
@@ -284,19 +227,5 @@ public sealed class SuperResolver : IDisposable
             throw new ArgumentOutOfRangeException(nameof(options), options.DefaultModelPrecision,
                 $"{nameof(SuperResolutionOptions.DefaultModelPrecision)} must be {nameof(ModelPrecision.Float32)} or {nameof(ModelPrecision.Int8)}.");
         return options;
-    }
-
-    /// <summary>
-    /// The tile side: the one given, or the largest whose attention scores, (side²)² float32 values, fit in
-    /// the memory budget.
-    /// </summary>
-    internal static int EffectiveTileSize(SuperResolutionOptions options)
-    {
-        if (options.TileSize > 0)
-            return options.TileSize;
-        int side = (int)Math.Floor(Math.Pow(options.AttentionMemoryBudgetBytes / 4.0, 0.25));
-        while (SuperResolutionOptions.AttentionBytes(side + 1) <= options.AttentionMemoryBudgetBytes) side++;
-        while (side > 1 && SuperResolutionOptions.AttentionBytes(side) > options.AttentionMemoryBudgetBytes) side--;
-        return Math.Max(side, 1);
     }
 }

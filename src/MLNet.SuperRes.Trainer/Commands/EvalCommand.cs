@@ -82,7 +82,7 @@ public static class EvalCommand
     public sealed record Options(string Data, int Scale, string Model, bool SelfEnsemble, string? Json)
     {
         /// <summary>The tiling given by --tile/--overlap; null lets the model decide, as SuperResolve does.</summary>
-        public Tiling? Tiling { get; init; }
+        public TilePlan? Tiling { get; init; }
 
         /// <summary>A checkpoint's top-k and residual scale when given (an ONNX model has them built in).</summary>
         public int? TopK { get; init; }
@@ -142,16 +142,16 @@ public static class EvalCommand
     }
 
     /// <summary>The tiling --tile and --overlap give (8 to <see cref="MaxTile"/>, overlap under half the tile); null when neither is.</summary>
-    internal static Tiling? ReadTiling(CommandLine cl)
+    internal static TilePlan? ReadTiling(CommandLine cl)
     {
         int? tile = cl.Int("tile", min: 8), overlap = cl.Int("overlap", min: 0);
         if (tile is null && overlap is null) return null;
-        int side = tile ?? Tiling.Default.Tile;
-        var tiling = new Tiling(side, overlap ?? Math.Min(Tiling.Default.Overlap, (side - 1) / 2));
-        if (tiling.Tile > MaxTile)
-            throw new UsageException($"--tile {tiling.Tile}: one tile would hold {SuperResolutionOptions.AttentionBytes(tiling.Tile) / (1L << 30)} GiB of attention scores; at most {MaxTile}.");
-        if (2 * tiling.Overlap >= tiling.Tile)
-            throw new UsageException($"--overlap {tiling.Overlap} must be less than half the tile ({tiling.Tile}).");
-        return tiling;
+        int side = tile ?? TilePlan.Default.TileSize;
+        if (side > MaxTile)
+            throw new UsageException($"--tile {side}: one tile would hold {SuperResolutionOptions.AttentionBytes(side) / (1L << 30)} GiB of attention scores; at most {MaxTile}.");
+        int shared = overlap ?? TilePlan.OverlapFor(side);
+        if (2 * shared >= side)
+            throw new UsageException($"--overlap {shared} must be less than half the tile ({side}).");
+        return TilePlan.Exactly(side, shared);
     }
 }

@@ -15,7 +15,7 @@ namespace MLNet.SuperRes.Trainer.Commands;
 public static class EvalModels
 {
     /// <param name="precision">Which embedded default "default" names (float32 or int8); ignored for other models.</param>
-    public static IUpscaler Open(string model, int scale, Tiling? tiling = null, int? topk = null, double? resScale = null, bool selfEnsemble = false,
+    public static IUpscaler Open(string model, int scale, TilePlan? tiling = null, int? topk = null, double? resScale = null, bool selfEnsemble = false,
         ModelPrecision precision = ModelPrecision.Float32)
     {
         if (model == "default" || model.EndsWith(".onnx", StringComparison.OrdinalIgnoreCase))
@@ -24,7 +24,7 @@ public static class EvalModels
             if (model != "default" && !File.Exists(model)) throw new FileNotFoundException($"Model '{model}' does not exist.", model);
             return new OnnxModelUpscaler(model, scale, tiling, selfEnsemble, model == "default" ? precision : ModelPrecision.Float32);
         }
-        return new CheckpointUpscaler(LoadNetwork(model, scale, topk, resScale), CPU, tiling ?? Tiling.Default, selfEnsemble, ownsModel: true);
+        return new CheckpointUpscaler(LoadNetwork(model, scale, topk, resScale), CPU, tiling ?? TilePlan.Default, selfEnsemble, ownsModel: true);
     }
 
     /// <summary>

@@ -26,7 +26,7 @@ public static class ExplainCommand
         "  --verbose      print the stack trace of a failure\n" +
         "Memory grows with the fourth power of the tile side: about 0.4 GB at 40, 1 GB at 64, 4 GB at 96, 10 GB at 128.";
 
-    public sealed record Options(string Model, int Scale, string Image, int X, int Y, string Out, Tiling Tiling);
+    public sealed record Options(string Model, int Scale, string Image, int X, int Y, string Out, TilePlan Tiling);
 
     public static int Run(string[] args) => Run(args, Console.Out, Console.Error);
 
@@ -42,7 +42,7 @@ public static class ExplainCommand
         string image = cl.Required("image");
         string pixel = cl.Required("pixel");
         string output = cl.Required("out");
-        var tiling = EvalCommand.ReadTiling(cl) ?? Tiling.Default;
+        var tiling = EvalCommand.ReadTiling(cl) ?? TilePlan.Default;
         cl.RejectUnknown();
 
         var parts = pixel.Split(',');
@@ -73,7 +73,7 @@ public static class ExplainCommand
 
         AtomicFile.EnsureWritable(Path.Combine(options.Out, Explanation.JsonFileName));
 
-        var engine = new TiledUpscaler(new TorchTileNetwork(network, CPU), options.Tiling.Tile, options.Tiling.Overlap, selfEnsemble: false, options.Tiling.LargestTile);
+        var engine = new TiledUpscaler(new TorchTileNetwork(network, CPU), options.Tiling, selfEnsemble: false);
         var tile = engine.CutTile(picture.Pixels, picture.Width, picture.Height, picture.PixelFormat, options.X, options.Y);
         var blocks = AttentionProbe.Run(network, tile);
 

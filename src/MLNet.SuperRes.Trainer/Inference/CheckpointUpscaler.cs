@@ -19,11 +19,11 @@ public sealed class CheckpointUpscaler : IUpscaler, IDisposable
     private readonly TiledUpscaler engine;
 
     /// <param name="ownsModel">Whether <see cref="Dispose"/> disposes <paramref name="model"/> (a network opened for this upscaler alone).</param>
-    public CheckpointUpscaler(Hspan model, Device device, Tiling tiling, bool selfEnsemble = false, bool ownsModel = false)
+    public CheckpointUpscaler(Hspan model, Device device, TilePlan tiling, bool selfEnsemble = false, bool ownsModel = false)
     {
         this.model = model;
         this.ownsModel = ownsModel;
-        engine = new TiledUpscaler(new TorchTileNetwork(model, device), tiling.Tile, tiling.Overlap, selfEnsemble, tiling.LargestTile);
+        engine = new TiledUpscaler(new TorchTileNetwork(model, device), tiling, selfEnsemble);
     }
 
     public void Dispose()

@@ -190,7 +190,7 @@ public sealed class HspanTrainer
 
     private double Validate(Hspan model, Device device)
     {
-        var upscaler = new CheckpointUpscaler(model, device, new Tiling(options.ValTile, options.ValOverlap));
+        var upscaler = new CheckpointUpscaler(model, device, TilePlan.Exactly(options.ValTile, options.ValOverlap));
         return new Evaluator(upscaler).EvaluateFolder(options.ValFolder!, "validation", selfEnsemble: false).Mean.Psnr;
     }
 

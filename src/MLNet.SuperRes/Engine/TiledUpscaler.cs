@@ -23,31 +23,17 @@ internal sealed class TiledUpscaler
 
     private readonly ITileNetwork _network;
 
-    /// <param name="largestTile">
-    /// The longest a tile side may grow when the mirrored margin would otherwise add a row or column of tiles
-    /// (see <see cref="TileLengthFor"/>); <paramref name="tileSize"/> (or null) keeps every tile at that size.
-    /// </param>
-    public TiledUpscaler(ITileNetwork network, int tileSize, int tileOverlap, bool selfEnsemble, int? largestTile = null)
+    public TiledUpscaler(ITileNetwork network, TilePlan tiles, bool selfEnsemble)
     {
-        if (tileSize < 1 || tileOverlap < 0 || 2 * tileOverlap >= tileSize)
-            throw new ArgumentOutOfRangeException(nameof(tileOverlap), tileOverlap, $"The tile overlap ({tileOverlap}) must be at least 0 and less than half the tile size ({tileSize}).");
-        if (largestTile < tileSize)
-            throw new ArgumentOutOfRangeException(nameof(largestTile), largestTile, $"The largest tile ({largestTile}) must not be smaller than the tile size ({tileSize}).");
         _network = network;
-        TileSize = tileSize;
-        TileOverlap = tileOverlap;
+        Tiles = tiles;
         SelfEnsemble = selfEnsemble;
-        LargestTile = largestTile ?? tileSize;
     }
 
     public int Scale => _network.Scale;
 
-    public int TileSize { get; }
-
-    public int TileOverlap { get; }
-
-    /// <summary>The longest tile side the slack rule of <see cref="TileLengthFor"/> may use.</summary>
-    public int LargestTile { get; }
+    /// <summary>How images are cut: tile side, overlap, growth into the mirrored margin.</summary>
+    public TilePlan Tiles { get; }
 
     public bool SelfEnsemble { get; }
 
@@ -178,27 +164,12 @@ internal sealed class TiledUpscaler
     private (MirroredSource Source, TileLayout Rows, TileLayout Columns) Geometry(int width, int height)
     {
         var source = new MirroredSource(width, height, PaddingFor(width), PaddingFor(height));
-        return (source, TileLayout.Create(source.PaddedHeight, TileLengthFor(height), TileOverlap, Scale),
-            TileLayout.Create(source.PaddedWidth, TileLengthFor(width), TileOverlap, Scale));
+        return (source, TileLayout.Create(source.PaddedHeight, Tiles.TileLengthFor(height), Tiles.Overlap, Scale),
+            TileLayout.Create(source.PaddedWidth, Tiles.TileLengthFor(width), Tiles.Overlap, Scale));
     }
 
-    private static int PaddingFor(int side) => Math.Max(BorderPadding, (MinimumSide - side + 1) / 2);
-
-    /// <summary>
-    /// The side of the tiles an image side of <paramref name="side"/> pixels is cut into, mirrored margin included:
-    /// the tile size, unless the margin would make the axis need more tiles than the image alone does; then the
-    /// shortest side that covers the axis with the image's own count, when it is no longer than <see cref="LargestTile"/>.
-    /// </summary>
-    public int TileLengthFor(int side)
-    {
-        int padded = side + 2 * PaddingFor(side);
-        if (padded <= TileSize) return padded;
-        int count = TileLayout.Count(padded, TileSize, TileOverlap);
-        int withoutMargin = side <= TileSize ? 1 : TileLayout.Count(side, TileSize, TileOverlap);
-        if (count <= withoutMargin) return TileSize;
-        int covering = TileLayout.ShortestCovering(padded, withoutMargin, TileOverlap);
-        return covering <= LargestTile ? covering : TileSize;
-    }
+    /// <summary>Input pixels mirrored beyond each border of an image side of <paramref name="side"/> pixels.</summary>
+    internal static int PaddingFor(int side) => Math.Max(BorderPadding, (MinimumSide - side + 1) / 2);
 
     /// <summary>
     /// Reads a tile (at <paramref name="top"/>, <paramref name="left"/> of the mirrored image) as planar RGB in

@@ -36,7 +36,7 @@ public sealed class TileCutTests
         const int width = 100, height = 60;
         using var image = TestImages.Texture(width, height, seed: 5);
         var network = new RecordingNetwork();
-        var engine = new TiledUpscaler(network, tileSize: 32, tileOverlap: 4, selfEnsemble: false);
+        var engine = new TiledUpscaler(network, TilePlan.Exactly(32, 4), selfEnsemble: false);
         engine.Upscale(image.Pixels, width, height, image.PixelFormat);
 
         var cut = engine.CutTile(image.Pixels, width, height, image.PixelFormat, x, y);
@@ -55,7 +55,7 @@ public sealed class TileCutTests
     public void CutTile_AtTheBorder_StartsInTheMirroredMargin()
     {
         using var image = TestImages.Texture(20, 20, seed: 6);
-        var engine = new TiledUpscaler(new RecordingNetwork(), tileSize: 16, tileOverlap: 2, selfEnsemble: false);
+        var engine = new TiledUpscaler(new RecordingNetwork(), TilePlan.Exactly(16, 2), selfEnsemble: false);
         var cut = engine.CutTile(image.Pixels, 20, 20, image.PixelFormat, 0, 0);
         Assert.Equal(-TiledUpscaler.BorderPadding, cut.Left);
         Assert.Equal(-TiledUpscaler.BorderPadding, cut.Top);

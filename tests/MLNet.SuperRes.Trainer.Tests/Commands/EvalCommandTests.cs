@@ -57,7 +57,7 @@ public sealed class EvalCommandTests : IDisposable
         Assert.Null(options.Tiling); // the model decides, as in SuperResolve
 
         Assert.True(EvalCommand.TryParse(["--model", "m.onnx", "--scale", "2", "--data", Set5, "--tile", "48", "--overlap", "8"], out options, out _));
-        Assert.Equal(new Tiling(48, 8), options.Tiling);
+        Assert.Equal((48, 8, 48), (options.Tiling!.TileSize, options.Tiling.Overlap, options.Tiling.LargestTile));
         Assert.Equal(ModelPrecision.Float32, options.Precision);
 
         Assert.True(EvalCommand.TryParse(["--model", "default", "--scale", "3", "--data", Set5, "--precision", "int8"], out options, out _));
@@ -146,7 +146,7 @@ public sealed class EvalCommandTests : IDisposable
         var config = Tests.Archs.Reference.Config("x2_small");
         using var io = Tests.Archs.Reference.Tensors("x2_small.io.safetensors");
         var input = io["input"];
-        var tiling = new Tiling((int)Math.Max(input.shape[2], input.shape[3]), 0);
+        var tiling = TilePlan.Exactly((int)Math.Max(input.shape[2], input.shape[3]), 0);
         using var upscaler = (CheckpointUpscaler)EvalModels.Open(Tests.Archs.Reference.PathOf("x2_small.pt"), 2, tiling, config.TopK, config.ResScale);
         Assert.Equal((config.TopK, config.ResScale), (upscaler.Model.Config.TopK, upscaler.Model.Config.ResScale));
         upscaler.Model.eval();

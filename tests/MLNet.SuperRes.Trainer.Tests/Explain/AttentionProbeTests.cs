@@ -28,7 +28,7 @@ public class AttentionProbeTests(ITestOutputHelper log)
     {
         using var model = SmallNetwork();
         using var image = TestImages.Texture(30, 22, seed: 3);
-        var engine = new TiledUpscaler(new TorchTileNetwork(model, CPU), tileSize: 16, tileOverlap: 4, selfEnsemble: false);
+        var engine = new TiledUpscaler(new TorchTileNetwork(model, CPU), TilePlan.Exactly(16, 4), selfEnsemble: false);
         var tile = engine.CutTile(image.Pixels, 30, 22, image.PixelFormat, 17, 9);
         var blocks = AttentionProbe.Run(model, tile);
         Assert.Equal(2, blocks.Count);

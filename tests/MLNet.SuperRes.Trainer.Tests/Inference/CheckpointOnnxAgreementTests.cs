@@ -30,7 +30,7 @@ public sealed class CheckpointOnnxAgreementTests : IDisposable
         }
 
         var lowRes = RgbImage.Load(Path.Combine(SharedData.Data, "Set5", "bird.png")).Crop(100, 80, 45, 38);
-        var tiling = new Tiling(16, 4); // 3 x 3 tiles
+        var tiling = TilePlan.Exactly(16, 4); // 3 x 3 tiles
         using var checkpointUpscaler = (CheckpointUpscaler)EvalModels.Open(checkpoint, 2, tiling);
         using var onnxUpscaler = (OnnxModelUpscaler)EvalModels.Open(onnx, 2, tiling);
         var fromCheckpoint = checkpointUpscaler.Upscale(lowRes);
@@ -80,7 +80,7 @@ public sealed class CheckpointOnnxAgreementTests : IDisposable
             HspanOnnxExporter.Export(model, onnx, new OnnxExportInfo("ensemble"));
         }
         var lowRes = RgbImage.Load(Path.Combine(SharedData.Data, "Set5", "bird.png")).Crop(100, 80, 36, 30);
-        var tiling = new Tiling(16, 4);
+        var tiling = TilePlan.Exactly(16, 4);
 
         using var fromEval = (OnnxModelUpscaler)EvalModels.Open(onnx, 2, tiling, selfEnsemble: true);
         using var runtime = new SuperResolver(new SuperResolutionOptions { ModelPath = onnx, TileSize = 16, TileOverlap = 4, SelfEnsemble = true });

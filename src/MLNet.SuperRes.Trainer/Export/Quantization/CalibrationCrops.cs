@@ -12,7 +12,7 @@ namespace MLNet.SuperRes.Trainer.Export.Quantization;
 internal static class CalibrationCrops
 {
     /// <summary>The runtime's default tile side, so calibration sees tiles of the size the model runs on.</summary>
-    public static int CropSize => Tiling.Default.Tile;
+    public static int CropSize => TilePlan.Default.TileSize;
 
     public const int CropsPerImage = 4;
 

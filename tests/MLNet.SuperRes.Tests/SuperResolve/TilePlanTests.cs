@@ -4,16 +4,12 @@ using Xunit;
 namespace MLNet.SuperRes.Tests.SuperResolve;
 
 /// <summary>
-/// The mirrored margin (4 pixels a side) never adds a row or column of tiles where a tile a little longer covers
-/// the axis with the count the image alone needs, within the largest tile allowed.
+/// The tile plan: the mirrored margin (4 pixels a side) never adds a row or column of tiles where a tile a little
+/// longer covers the axis with the count the image alone needs, within the largest tile the plan allows.
 /// </summary>
-public sealed class TileSlackTests
+public sealed class TilePlanTests
 {
-    private sealed class NoNetwork : ITileNetwork
-    {
-        public int Scale => 2;
-        public void Run(Memory<float> input, int height, int width, Memory<float> output) => throw new NotSupportedException();
-    }
+    private static readonly TilePlan Automatic = TilePlan.ForHspan(new SuperResolutionOptions(), holdsAttentionScores: false);
 
     [Theory]
     [InlineData(256, 42, 7)]  // 264 with the margin: 8 tiles of 40, 7 of 42
@@ -23,8 +19,7 @@ public sealed class TileSlackTests
     [InlineData(250, 41, 7)]  // 258: 8 tiles of 40, 7 of 41
     public void TheMarginAddsNoTileWhereASlightlyLongerOneCovers(int side, int expectedTile, int expectedCount)
     {
-        var engine = new TiledUpscaler(new NoNetwork(), tileSize: 40, tileOverlap: 4, selfEnsemble: false, largestTile: 48);
-        int tile = engine.TileLengthFor(side);
+        int tile = Automatic.TileLengthFor(side);
         Assert.Equal(expectedTile, tile);
         Assert.Equal(expectedCount, TileLayout.Count(side + 2 * TiledUpscaler.BorderPadding, tile, 4));
         Assert.True(expectedCount <= TileLayout.Count(side, 40, 4) || side <= 40, "never more tiles than the image alone needs");
@@ -33,10 +28,9 @@ public sealed class TileSlackTests
     [Fact]
     public void EveryAxisFrom16To2000NeedsNoMoreTilesThanWithoutTheMargin_WhereTheGrowthFits()
     {
-        var engine = new TiledUpscaler(new NoNetwork(), tileSize: 40, tileOverlap: 4, selfEnsemble: false, largestTile: 48);
         for (int side = 16; side <= 2000; side++)
         {
-            int tile = engine.TileLengthFor(side);
+            int tile = Automatic.TileLengthFor(side);
             int padded = side + 2 * TiledUpscaler.BorderPadding;
             Assert.InRange(tile, Math.Min(40, padded), 48);
             Assert.True(TileLayout.Count(padded, tile, 4) <= Math.Max(1, TileLayout.Count(side, 40, 4)), $"side {side}: tile {tile}");
@@ -46,18 +40,21 @@ public sealed class TileSlackTests
     [Fact]
     public void WithoutRoomToGrowTheTileKeepsItsSize()
     {
-        var exact = new TiledUpscaler(new NoNetwork(), tileSize: 40, tileOverlap: 4, selfEnsemble: false);
+        var exact = TilePlan.Exactly(40, 4);
         Assert.Equal(40, exact.TileLengthFor(256));
         Assert.Equal(8, TileLayout.Count(264, 40, 4));
-        Assert.Throws<ArgumentOutOfRangeException>(() => new TiledUpscaler(new NoNetwork(), 40, 4, false, largestTile: 39));
+        Assert.Contains("less than half the tile size (40)", Assert.Throws<ArgumentOutOfRangeException>(() => TilePlan.Exactly(40, 20)).Message);
     }
 
     [Fact]
     public void OnlyAnAutomaticTileGrows_AndWhereScoresAreMaterializedOnlyWithinTheBudget()
     {
-        Assert.Equal(48, SuperResolver.LargestTileSize(new SuperResolutionOptions(), 40, attentionMaterialized: false));
-        Assert.Equal(40, SuperResolver.LargestTileSize(new SuperResolutionOptions(), 40, attentionMaterialized: true)); // 10 MiB holds 40 px
-        Assert.Equal(44, SuperResolver.LargestTileSize(new SuperResolutionOptions { AttentionMemoryBudgetBytes = SuperResolutionOptions.AttentionBytes(44) }, 40, attentionMaterialized: true));
-        Assert.Equal(40, SuperResolver.LargestTileSize(new SuperResolutionOptions { TileSize = 40 }, 40, attentionMaterialized: false));
+        Assert.Equal((40, 48), (Automatic.TileSize, Automatic.LargestTile));
+        Assert.Equal(40, TilePlan.ForHspan(new SuperResolutionOptions(), holdsAttentionScores: true).LargestTile); // 10 MiB holds 40 px
+        var raised = new SuperResolutionOptions { TileSize = 0, AttentionMemoryBudgetBytes = SuperResolutionOptions.AttentionBytes(44) };
+        Assert.Equal((44, 44), (TilePlan.ForHspan(raised, true).TileSize, TilePlan.ForHspan(raised, true).LargestTile));
+        Assert.Equal(40, TilePlan.ForHspan(new SuperResolutionOptions { TileSize = 40 }, holdsAttentionScores: false).LargestTile);
+        Assert.Equal(0, Automatic.AttentionBytesFor(256, 256));
+        Assert.Equal(SuperResolutionOptions.AttentionBytes(40), TilePlan.ForHspan(new SuperResolutionOptions(), true).AttentionBytesFor(256, 256));
     }
 }
