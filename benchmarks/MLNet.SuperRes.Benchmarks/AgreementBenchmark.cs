@@ -24,13 +24,15 @@ internal static class AgreementBenchmark
         // An explicit tile cuts both alike (automatic tiles may differ: only the attention kernel's may grow into the margin).
         int tile = int.Parse(options.GetValueOrDefault("tile", "0"), CultureInfo.InvariantCulture);
         Console.WriteLine(tile > 0 ? $"Both with TileSize {tile}." : "Both with automatic tiles.");
+        // --previous-body: the previous files' attention runs as the function's standard-op body (files of now, say, to compare kernel and body).
+        bool previousBody = options.ContainsKey("previous-body");
         Console.WriteLine("| set | scale | previous PSNR-Y / SSIM | now PSNR-Y / SSIM | PSNR difference | values differing | largest difference |");
         Console.WriteLine("|---|---|---|---|---|---|---|");
         foreach (var set in sets.Split(','))
             foreach (int scale in scales)
             {
                 string file = Path.Combine(folder, $"hspan-x{scale}{(precision == ModelPrecision.Int8 ? "-int8" : "")}.onnx");
-                using var previous = new OnnxModelUpscaler(new SuperResolutionOptions { ModelPath = file, Scale = scale, TileSize = tile });
+                using var previous = new OnnxModelUpscaler(new SuperResolutionOptions { ModelPath = file, Scale = scale, TileSize = tile, AttentionKernel = !previousBody });
                 using var now = new OnnxModelUpscaler(new SuperResolutionOptions { Scale = scale, DefaultModelPrecision = precision, TileSize = tile });
                 var outputs = new Dictionary<string, RgbImage>();
                 var before = new Evaluator(previous, (name, image) => outputs[name] = image).EvaluateFolder(set, "previous", selfEnsemble: false);

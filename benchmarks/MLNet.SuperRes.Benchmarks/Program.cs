@@ -34,7 +34,7 @@ public static class Program
           tiles      --image <photo.png> [--sides 100,...,1000]
                      squares of each side through the default x2 model with the automatic tile and with it given
                      explicitly: tiles per image, time, PSNR between the two outputs
-          agreement  --old <folder> --data <set>[,<set>] [--scales 2,3,4] [--precision fp32|int8] [--tile N]
+          agreement  --old <folder> --data <set>[,<set>] [--scales 2,3,4] [--precision fp32|int8] [--tile N] [--previous-body]
                      the embedded defaults against the models of the same names in <folder> (say, from the repository's
                      history) through SuperResolver, as SR papers score: PSNR-Y / SSIM of each, and how many 8-bit values differ
         """;

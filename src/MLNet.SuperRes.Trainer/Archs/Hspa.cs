@@ -9,7 +9,7 @@ namespace MLNet.SuperRes.Trainer.Archs;
 /// High-Similarity-Pass Attention: non-local attention over all H*W positions whose softmax is
 /// replaced by soft thresholding, so only highly similar positions contribute.
 /// </summary>
-public sealed class Hspa : nn.Module<Tensor, Tensor>
+public sealed partial class Hspa : nn.Module<Tensor, Tensor>
 {
     private readonly Sequential conv_match1;
     private readonly Sequential conv_match2;

@@ -6,7 +6,7 @@ using static TorchSharp.torch;
 namespace MLNet.SuperRes.Trainer.Archs;
 
 /// <summary>HSPA-based module: n_resblocks LEBs, one HSPA, one conv; res_scale * body + input.</summary>
-public sealed class Hspam : nn.Module<Tensor, Tensor>
+public sealed partial class Hspam : nn.Module<Tensor, Tensor>
 {
     private readonly Sequential body;
 

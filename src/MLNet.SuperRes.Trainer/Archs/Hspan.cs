@@ -9,7 +9,7 @@ namespace MLNet.SuperRes.Trainer.Archs;
 /// High-Similarity-Pass Attention Network (Su et al., IEEE TIP). Parameter names are those of the
 /// official PyTorch state_dict, so checkpoints move between the two unchanged.
 /// </summary>
-public sealed class Hspan : nn.Module<Tensor, Tensor>
+public sealed partial class Hspan : nn.Module<Tensor, Tensor>
 {
     // Declared in the official model but never used in forward; kept so state_dicts match.
     private readonly Parameter a;
@@ -87,6 +87,19 @@ public sealed class Hspan : nn.Module<Tensor, Tensor>
             if (conv.bias is { } bias)
                 using (var drawn = empty(bias.shape, bias.dtype).uniform_(-bound, bound, generator)) bias.copy_(drawn);
         }
+    }
+
+    /// <summary>
+    /// The network's one entry for images, used by training, inference, explain and export alike: RGB in [0, 1]
+    /// [N, 3, H, W] in, [N, 3, s·H, s·W] in [0, 1] out, scaled to and from <see cref="HspanConfig.RgbRange"/> around
+    /// <see cref="forward"/>, which takes the official code's [0, rgb_range] values.
+    /// </summary>
+    public Tensor Upscale(Tensor image)
+    {
+        double range = Config.RgbRange;
+        if (range == 1.0) return call(image);
+        using var scope = NewDisposeScope();
+        return call(image.Mul(range)).Div(range).MoveToOuterDisposeScope();
     }
 
     public override Tensor forward(Tensor input)

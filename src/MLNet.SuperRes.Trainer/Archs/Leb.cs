@@ -6,7 +6,7 @@ using static TorchSharp.torch;
 namespace MLNet.SuperRes.Trainer.Archs;
 
 /// <summary>Locality Exploration Block: conv, ReLU, conv, plus the input (no residual scaling, as in the official code).</summary>
-public sealed class Leb : nn.Module<Tensor, Tensor>
+public sealed partial class Leb : nn.Module<Tensor, Tensor>
 {
     private readonly Sequential body;
 

@@ -8,7 +8,7 @@ namespace MLNet.SuperRes.Trainer.Archs;
 /// EDSR's MeanShift: a fixed 1x1 convolution adding (sign = 1) or subtracting (sign = -1) the
 /// DIV2K RGB mean scaled by rgb_range. Its weight and bias are in the state_dict but never trained.
 /// </summary>
-public sealed class MeanShift : nn.Module<Tensor, Tensor>
+public sealed partial class MeanShift : nn.Module<Tensor, Tensor>
 {
     public static readonly double[] Div2kRgbMean = { 0.4488, 0.4371, 0.4040 };
 

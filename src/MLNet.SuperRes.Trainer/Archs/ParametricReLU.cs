@@ -9,7 +9,7 @@ namespace MLNet.SuperRes.Trainer.Archs;
 /// per channel, state_dict key <c>weight</c>. Written here because TorchSharp's own constructor fills the slope
 /// through a Scalar left to the finalizer (Torch/ScalarArithmetic.cs); this one starts from a tensor.
 /// </summary>
-public sealed class ParametricReLU : nn.Module<Tensor, Tensor>
+public sealed partial class ParametricReLU : nn.Module<Tensor, Tensor>
 {
     private readonly Parameter weight;
 

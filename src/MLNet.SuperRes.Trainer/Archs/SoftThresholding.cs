@@ -10,7 +10,7 @@ namespace MLNet.SuperRes.Trainer.Archs;
 /// all k entries are solved again with 2k (up to the whole row), so the result is exact sparsemax.
 /// Backward: zero off the support, grad - mean(grad over the support) on it.
 /// </summary>
-public sealed class SoftThresholding : autograd.SingleTensorFunction<SoftThresholding>
+public sealed partial class SoftThresholding : autograd.SingleTensorFunction<SoftThresholding>
 {
     public override string Name => nameof(SoftThresholding);
 

@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Text.Json;
 using Google.Protobuf;
 using MLNet.SuperRes.Trainer.Archs;
+using MLNet.SuperRes.Trainer.Export;
 using Onnx;
 using static TorchSharp.torch;
 
@@ -42,23 +43,21 @@ public static class OnnxWeights
         var tensors = new Dictionary<string, Tensor>();
         foreach (var initializer in model.Graph.Initializer)
         {
-            if (initializer.Name.StartsWith("const_", StringComparison.Ordinal)) continue; // the graph's own constants
+            if (initializer.Name.StartsWith(OnnxNames.ConstantPrefix, StringComparison.Ordinal)) continue; // the graph's own constants
             if (initializer.DataType != (int)TensorProto.Types.DataType.Float || initializer.RawData.Length == 0)
                 throw new InvalidDataException($"'{path}': weight '{initializer.Name}' is not stored as raw float32 data.");
             long[] dims = initializer.Dims.ToArray();
             var values = new float[initializer.RawData.Length / sizeof(float)];
             initializer.RawData.Span.CopyTo(System.Runtime.InteropServices.MemoryMarshal.AsBytes(values.AsSpan()));
             var weight = tensor(values, dims);
-            // PReLU slopes are stored as [C, 1, 1] so that they broadcast over H and W; the module holds [C].
-            if (dims.Length == 3 && dims[1] == 1 && dims[2] == 1) weight = weight.reshape(dims[0]);
+            if (OnnxNames.IsPerChannelSlope(dims)) weight = weight.reshape(dims[0]);
             tensors[initializer.Name] = weight;
         }
-        // A PReLU with one shared slope is exported as a LeakyRelu node named after the module, its slope an attribute.
         foreach (var node in model.Graph.Node.Where(n => n.OpType == "LeakyRelu"))
         {
             var alpha = node.Attribute.FirstOrDefault(a => a.Name == "alpha")
                 ?? throw new InvalidDataException($"'{path}': LeakyRelu node '{node.Name}' has no alpha.");
-            tensors[node.Output[0] + ".weight"] = tensor(new[] { alpha.F });
+            tensors[OnnxNames.SharedSlopeKey(node.Output[0])] = tensor(new[] { alpha.F });
         }
         tensors.TryAdd("a", zeros(1)); // declared by the official model, never used, so not exported
 

@@ -7,7 +7,7 @@ namespace MLNet.SuperRes.Trainer.Data;
 /// <summary>One training picture: the HR image mod-cropped to the scale and its MATLAB-bicubic LR, both 8-bit RGB.</summary>
 public sealed record TrainingPair(string Name, RgbImage HighRes, RgbImage LowRes);
 
-/// <summary>A batch of aligned patches as float planar RGB in [0, rgbRange]: [B, 3, p, p] and [B, 3, s*p, s*p].</summary>
+/// <summary>A batch of aligned patches as float planar RGB in [0, 1]: [B, 3, p, p] and [B, 3, s*p, s*p].</summary>
 public sealed record PatchBatch(long Iteration, float[] LowRes, float[] HighRes, int BatchSize, int PatchSize, int Scale);
 
 /// <summary>
@@ -62,7 +62,7 @@ public sealed class TrainingSet
     }
 
     /// <summary>Batch <paramref name="iteration"/>: random image, random aligned crop, one of the 8 flips and transposes.</summary>
-    public PatchBatch Sample(long iteration, int batchSize, int patchSize, int seed, float rgbRange)
+    public PatchBatch Sample(long iteration, int batchSize, int patchSize, int seed)
     {
         int s = Scale, hp = patchSize * s;
         var lrData = new float[batchSize * 3 * patchSize * patchSize];
@@ -73,16 +73,16 @@ public sealed class TrainingSet
             var pair = Pairs[rng.Next(Pairs.Count)];
             int x = rng.Next(pair.LowRes.Width - patchSize + 1), y = rng.Next(pair.LowRes.Height - patchSize + 1);
             int transform = rng.Next(DihedralTransform.Count);
-            CopyPatch(pair.LowRes, x, y, patchSize, transform, lrData.AsSpan(b * 3 * patchSize * patchSize), rgbRange);
-            CopyPatch(pair.HighRes, x * s, y * s, hp, transform, hrData.AsSpan(b * 3 * hp * hp), rgbRange);
+            CopyPatch(pair.LowRes, x, y, patchSize, transform, lrData.AsSpan(b * 3 * patchSize * patchSize));
+            CopyPatch(pair.HighRes, x * s, y * s, hp, transform, hrData.AsSpan(b * 3 * hp * hp));
         }
         return new PatchBatch(iteration, lrData, hrData, batchSize, patchSize, s);
     }
 
     /// <summary>Writes the size × size patch at (x0, y0), under dihedral transform <paramref name="transform"/>, as planar floats.</summary>
-    private static void CopyPatch(RgbImage image, int x0, int y0, int size, int transform, Span<float> destination, float rgbRange)
+    private static void CopyPatch(RgbImage image, int x0, int y0, int size, int transform, Span<float> destination)
     {
-        float factor = rgbRange / 255f;
+        const float factor = 1f / 255f;
         int plane = size * size;
         var pixels = image.Pixels;
         for (int v = 0; v < size; v++)
@@ -113,7 +113,7 @@ public sealed class BatchPrefetcher : IDisposable
     private readonly CancellationTokenSource cancel = new();
     private readonly Task producer;
 
-    public BatchPrefetcher(TrainingSet set, long firstIteration, long lastIteration, int batchSize, int patchSize, int seed, float rgbRange, int threads)
+    public BatchPrefetcher(TrainingSet set, long firstIteration, long lastIteration, int batchSize, int patchSize, int seed, int threads)
     {
         queue = new BlockingCollection<Task<PatchBatch>>(boundedCapacity: Math.Max(2, threads * 2));
         var gate = new SemaphoreSlim(Math.Max(1, threads));
@@ -127,7 +127,7 @@ public sealed class BatchPrefetcher : IDisposable
                     gate.Wait(cancel.Token);
                     var work = Task.Run(() =>
                     {
-                        try { return set.Sample(iteration, batchSize, patchSize, seed, rgbRange); }
+                        try { return set.Sample(iteration, batchSize, patchSize, seed); }
                         finally { gate.Release(); }
                     });
                     queue.Add(work, cancel.Token);

@@ -50,8 +50,7 @@ internal static class AttentionProbe
                 block.AttentionObserver = (scores, weights) => results.Add(Describe(results.Count + 1, scores[0], weights[0], query));
             using var scope = NewDisposeScope();
             using var _ = no_grad();
-            float range = (float)model.Config.RgbRange;
-            model.call(tensor(tile.Input, new long[] { 1, 3, tile.Height, tile.Width }).Mul(range));
+            model.Upscale(tensor(tile.Input, new long[] { 1, 3, tile.Height, tile.Width }));
         }
         finally
         {

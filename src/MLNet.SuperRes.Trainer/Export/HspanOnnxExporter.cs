@@ -5,7 +5,6 @@ using MLNet.SuperRes.Engine.Attention;
 using MLNet.SuperRes.Files;
 using MLNet.SuperRes.Trainer.Archs;
 using MLNet.SuperRes.Trainer.Checkpoints;
-using MLNet.SuperRes.Trainer.Export.Emitters;
 using Onnx;
 using static TorchSharp.torch;
 
@@ -14,7 +13,7 @@ namespace MLNet.SuperRes.Trainer.Export;
 /// <summary>
 /// Writes an HSPAN network as an ONNX model (opset 17) from its module structure: input
 /// <c>input</c> float32 [N, 3, H, W] RGB in [0, 1], output <c>output</c> [N, 3, s*H, s*W] in the
-/// same range, with N, H and W dynamic. Soft thresholding is exact (see <see cref="SoftThresholdingEmitter"/>).
+/// same range, with N, H and W dynamic. Soft thresholding is exact (see <see cref="SoftThresholding.EmitOnnx"/>).
 /// </summary>
 public static class HspanOnnxExporter
 {
@@ -39,7 +38,7 @@ public static class HspanOnnxExporter
         using var scope = NewDisposeScope(); // the emitters' float32 CPU copies of the weights
         var graph = new OnnxGraphBuilder("hspan");
         graph.Input(OnnxContract.InputName, TensorProto.Types.DataType.Float, "N", "3", "H", "W");
-        var output = ModuleEmitter.Emit(graph, model, OnnxContract.InputName, "");
+        var output = OnnxLayers.Emit(graph, model, OnnxContract.InputName, "");
         graph.RenameOutput(output, OnnxContract.OutputName);
         graph.Output(OnnxContract.OutputName, TensorProto.Types.DataType.Float, "N", "3", $"H*{config.Scale}", $"W*{config.Scale}");
 

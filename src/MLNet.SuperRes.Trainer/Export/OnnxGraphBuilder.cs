@@ -63,6 +63,18 @@ public sealed class OnnxGraphBuilder
     public string Node(string opType, string outputHint, IEnumerable<string> inputs, params AttributeProto[] attributes) =>
         Node(opType, new[] { outputHint }, inputs, attributes)[0];
 
+    /// <summary>Adds a node whose one output is named exactly <paramref name="output"/> (a name readers rely on, <see cref="OnnxNames"/>).</summary>
+    public string NodeNamed(string opType, string output, IEnumerable<string> inputs, params AttributeProto[] attributes)
+    {
+        ReserveName(output);
+        var node = new NodeProto { OpType = opType, Name = UniqueName($"{output}/{opType}") };
+        node.Input.AddRange(inputs);
+        node.Output.Add(output);
+        node.Attribute.AddRange(attributes);
+        Graph.Node.Add(node);
+        return output;
+    }
+
     /// <summary>Adds a node with several outputs, named after <paramref name="outputHints"/>, and returns their names.</summary>
     public string[] Node(string opType, IReadOnlyList<string> outputHints, IEnumerable<string> inputs, params AttributeProto[] attributes)
     {
@@ -153,11 +165,16 @@ public sealed class OnnxGraphBuilder
         return new ValueInfoProto { Name = name, Type = new TypeProto { TensorType = tensorType } };
     }
 
-    /// <summary>Stores a float32 copy of <paramref name="tensor"/> as an initializer named after <paramref name="nameHint"/>.</summary>
-    public string Weight(string nameHint, Tensor tensor)
+    /// <summary>
+    /// Stores a float32 copy of <paramref name="tensor"/> as an initializer named exactly <paramref name="stateDictKey"/>
+    /// (<see cref="OnnxNames"/>): a second weight of one name is refused, never renamed.
+    /// </summary>
+    public string Weight(string stateDictKey, Tensor tensor)
     {
-        using var cpu = tensor.detach().to(ScalarType.Float32).cpu().contiguous();
-        var name = UniqueName(nameHint);
+        using var scope = NewDisposeScope();
+        var cpu = tensor.detach().to(ScalarType.Float32).cpu().contiguous();
+        ReserveName(stateDictKey);
+        var name = stateDictKey;
         var proto = new TensorProto { Name = name, DataType = (int)TensorProto.Types.DataType.Float };
         proto.Dims.AddRange(cpu.shape);
         proto.RawData = ByteString.CopyFrom(cpu.bytes);
@@ -170,7 +187,7 @@ public sealed class OnnxGraphBuilder
     {
         var key = $"f:{string.Join(",", dims)}:{string.Join(",", values.Select(v => BitConverter.SingleToInt32Bits(v)))}";
         if (constants.TryGetValue(key, out var existing)) return existing;
-        var name = UniqueName(values.Length == 1 ? $"const_f_{values[0]:R}" : "const_f");
+        var name = UniqueName(values.Length == 1 ? $"{OnnxNames.ConstantPrefix}f_{values[0]:R}" : $"{OnnxNames.ConstantPrefix}f");
         var proto = new TensorProto { Name = name, DataType = (int)TensorProto.Types.DataType.Float };
         proto.Dims.AddRange(dims);
         var bytes = new byte[values.Length * sizeof(float)];
@@ -194,7 +211,7 @@ public sealed class OnnxGraphBuilder
     {
         var key = $"i:{(length is null ? "s" : "v")}:{string.Join(",", values)}";
         if (constants.TryGetValue(key, out var existing)) return existing;
-        var name = UniqueName($"const_i_{string.Join("_", values).Replace('-', 'm')}");
+        var name = UniqueName($"{OnnxNames.ConstantPrefix}i_{string.Join("_", values).Replace('-', 'm')}");
         var proto = new TensorProto { Name = name, DataType = (int)TensorProto.Types.DataType.Int64 };
         if (length is not null) proto.Dims.Add(length.Value);
         var bytes = new byte[values.Length * sizeof(long)];

@@ -25,7 +25,7 @@ public static class OnnxVerifier
         bool wasTraining = model.training;
         model.eval();
         var device = model.parameters().First().device;
-        using (no_grad()) expected = model.call(input.to(ScalarType.Float32).to(device)).cpu();
+        using (no_grad()) expected = model.Upscale(input.to(ScalarType.Float32).to(device)).cpu();
         if (wasTraining) model.train();
 
         if (!expected.shape.SequenceEqual(actual.shape))

@@ -18,9 +18,8 @@ internal sealed class TorchTileNetwork(Hspan model, Device device) : ITileNetwor
     {
         using var scope = NewDisposeScope();
         using var _ = no_grad();
-        float range = (float)model.Config.RgbRange;
-        var x = tensor(input.Span.ToArray(), new long[] { 1, 3, height, width }).to(device).Mul(range);
-        var y = model.call(x).Div(range).cpu().contiguous();
+        var x = tensor(input.Span.ToArray(), new long[] { 1, 3, height, width }).to(device);
+        var y = model.Upscale(x).cpu().contiguous();
         y.data<float>().ToArray().AsSpan().CopyTo(output.Span);
     }
 }

@@ -69,12 +69,11 @@ public sealed class HspanTrainer
         double elapsedBefore = state?.ElapsedSeconds ?? 0;
         var set = preloaded ?? TrainingSet.Load(options.DataFolders, options.Model.Scale, options.PatchSize, log);
         if (options.ValFolder is not null) CheckValidationImages(options.ValFolder, options.Model.Scale);
-        float range = (float)options.Model.RgbRange;
         var losses = new List<double>();
         if (start >= options.Iterations) return new TrainingResult(start, double.NaN, bestPsnr, bestIteration, true, losses);
 
         log($"Training HSPAN {options.Model} on {device.type} for iterations {start + 1}..{options.Iterations}, batch {options.BatchSize}, LR patch {options.PatchSize}.");
-        using var prefetch = new BatchPrefetcher(set, start + 1, options.Iterations, options.BatchSize, options.PatchSize, options.Seed, range, options.LoaderThreads);
+        using var prefetch = new BatchPrefetcher(set, start + 1, options.Iterations, options.BatchSize, options.PatchSize, options.Seed, options.LoaderThreads);
         var clock = Stopwatch.StartNew();
         long iteration = start, lastSaved = start;
         bool savedOnce = state is not null;
@@ -114,7 +113,7 @@ public sealed class HspanTrainer
                 long hp = (long)batch.PatchSize * batch.Scale;
                 var hr = tensor(batch.HighRes, new long[] { batch.BatchSize, 3, hp, hp }).to(device);
                 optimizer.zero_grad();
-                var loss = nn.functional.l1_loss(model.call(lr), hr);
+                var loss = nn.functional.l1_loss(model.Upscale(lr), hr);
                 loss.backward();
                 optimizer.step();
                 lastLoss = loss.item<float>();

@@ -3,7 +3,6 @@ using Microsoft.ML.OnnxRuntime;
 using MLNet.SuperRes.Engine;
 using MLNet.SuperRes.Engine.Attention;
 using MLNet.SuperRes.Trainer.Export;
-using MLNet.SuperRes.Trainer.Export.Emitters;
 using Onnx;
 
 namespace MLNet.SuperRes.Trainer.Tests.Export;
@@ -19,7 +18,7 @@ public sealed class AttentionKernelTests
     {
         var graph = new OnnxGraphBuilder("attention");
         foreach (var name in new[] { "q", "k", "v" }) graph.Input(name, TensorProto.Types.DataType.Float, "N", null, "H", "W");
-        var attended = graph.Call(SoftThresholdedAttentionFunction.Build(), "attended", ["q", "k", "v"]);
+        var attended = graph.Call(MLNet.SuperRes.Trainer.Archs.Hspa.AttentionFunction(), "attended", ["q", "k", "v"]);
         graph.RenameOutput(attended, "out");
         graph.Output("out", TensorProto.Types.DataType.Float, "N", null, "H", "W");
         return HspanOnnxExporter.CreateModel(graph).ToByteArray();

@@ -24,6 +24,20 @@ public class ExportCommandTests : IDisposable
     private static Dictionary<string, string> MetadataOf(string onnxPath) =>
         ModelProto.Parser.ParseFrom(File.ReadAllBytes(onnxPath)).MetadataProps.ToDictionary(p => p.Key, p => p.Value);
 
+    [Theory]
+    [InlineData("hspan-x2.onnx")]
+    [InlineData("hspan-x4.onnx")]
+    public void AnEmbeddedDefaultExportedAgainFromItsOwnWeightsIsTheSameFileByteForByte(string name)
+    {
+        // The weights read back under their state_dict names (OnnxNames), the graph written from the modules' own ONNX forms.
+        string committed = Path.Combine(SharedData.RepoRoot, "src", "MLNet.SuperRes", "Models", name);
+        string copy = Path.Combine(dir, name), again = Path.Combine(dir, "again.onnx");
+        File.Copy(committed, copy);
+        var (code, _, error) = Run("--checkpoint", copy, "--output", again);
+        Assert.True(code == 0, error);
+        Assert.Equal(File.ReadAllBytes(committed), File.ReadAllBytes(again));
+    }
+
     [Fact]
     public void AnOutputThatIsTheCheckpointIsRefused()
     {

@@ -70,7 +70,8 @@ public class HspanOnnxExportTests
         var actual = runner.Run(input);
         model.eval();
         using var _ = no_grad();
-        var expected = model.call(input.Mul(255)).Div(255);
+        var expected = model.Upscale(input);
+        Assert.True(expected.allclose(model.call(input.Mul(255)).Div(255)), "Upscale is the [0, 255] network seen through [0, 1] images");
         var max = (actual - expected).abs().max().item<float>();
         Assert.True(max <= 1e-5, $"max abs difference {max}");
         Assert.Equal("255", Metadata(HspanOnnxExporter.Build(model, new OnnxExportInfo("random")))["rgb_range"]);
@@ -123,7 +124,7 @@ public class HspanOnnxExportTests
     {
         using var model = HspanCheckpoint.Load(Reference.PathOf("x2_small.weights.safetensors"), 16, 0.1);
         var initializers = HspanOnnxExporter.Build(model, new OnnxExportInfo("x2_small")).Graph.Initializer
-            .Select(t => t.Name).Where(n => !n.StartsWith("const_")).OrderBy(n => n, StringComparer.Ordinal);
+            .Select(t => t.Name).Where(n => !n.StartsWith(OnnxNames.ConstantPrefix)).OrderBy(n => n, StringComparer.Ordinal);
         // Not initializers: the unused scalar 'a', and the single-slope PReLUs, which become LeakyRelu's alpha.
         var prelu = new System.Text.RegularExpressions.Regex(@"\.conv_(match1|match2|assembly)\.1\.weight$");
         var expected = model.state_dict().Keys.Where(k => k != "a" && !prelu.IsMatch(k)).OrderBy(n => n, StringComparer.Ordinal);

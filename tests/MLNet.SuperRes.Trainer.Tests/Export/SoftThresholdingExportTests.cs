@@ -3,7 +3,6 @@ using Google.Protobuf;
 using MLNet.SuperRes.Trainer.Tests.Archs;
 using MLNet.SuperRes.Trainer.Archs;
 using MLNet.SuperRes.Trainer.Export;
-using MLNet.SuperRes.Trainer.Export.Emitters;
 using MLNet.SuperRes.Trainer.Torch;
 using Onnx;
 using static TorchSharp.torch;
@@ -149,7 +148,7 @@ public class SoftThresholdingExportTests
     {
         var graph = new OnnxGraphBuilder("soft_thresholding");
         graph.Input(OnnxContract.InputName, TensorProto.Types.DataType.Float, "N", "R", "L");
-        var result = SoftThresholdingEmitter.Emit(graph, OnnxContract.InputName, graph.Int64s(groups), "st");
+        var result = SoftThresholding.EmitOnnx(graph, OnnxContract.InputName, graph.Int64s(groups), "st");
         graph.RenameOutput(result, OnnxContract.OutputName);
         graph.Output(OnnxContract.OutputName, TensorProto.Types.DataType.Float, "N", "R", "L");
 

@@ -142,9 +142,9 @@ public class HspanTrainerTests : IDisposable
     [Fact]
     public void BatchesDependOnlyOnSeedAndIteration()
     {
-        var a = set.Value.Sample(17, 3, 8, seed: 9, rgbRange: 1);
-        var b = set.Value.Sample(17, 3, 8, seed: 9, rgbRange: 1);
-        var c = set.Value.Sample(18, 3, 8, seed: 9, rgbRange: 1);
+        var a = set.Value.Sample(17, 3, 8, seed: 9);
+        var b = set.Value.Sample(17, 3, 8, seed: 9);
+        var c = set.Value.Sample(18, 3, 8, seed: 9);
         Assert.Equal(a.LowRes, b.LowRes);
         Assert.Equal(a.HighRes, b.HighRes);
         Assert.NotEqual(a.LowRes, c.LowRes);

@@ -1,41 +1,39 @@
 using Onnx;
+using MLNet.SuperRes.Trainer.Export;
 using static MLNet.SuperRes.Trainer.Export.OnnxGraphBuilder;
+using static MLNet.SuperRes.Trainer.Export.OnnxNames;
 
-namespace MLNet.SuperRes.Trainer.Export.Emitters;
+namespace MLNet.SuperRes.Trainer.Archs;
 
-/// <summary>
-/// Soft thresholding (sparsemax over the last axis) of scores [..., L], exact for every row, as
-/// <see cref="Archs.SoftThresholding"/> computes it.
-/// <para>
-/// The official code sorts each row's top k scores and, for the rows whose support fills all k,
-/// sorts again with 2k, 4k, ...: top-k is a speed device, and the result is the row's exact
-/// sparsemax threshold tau, the one with sum(relu(score - tau)) = 1. The graph finds the same tau
-/// without sorting, by Michelot's projection: from a lower bound, take the scores above the
-/// current threshold as the support, set the threshold to the one that support implies,
-/// (sum - 1) / size, and repeat until no row's support changes. Each step is a few elementwise
-/// passes, which ONNX Runtime runs on all cores; its TopK keeps a heap per row, and the trained
-/// models' supports (often 100-600 of the 1,600 keys of a 40-pixel tile, far beyond k = 128)
-/// made sorting cost twice the rest of the network.
-/// </para>
-/// <para>
-/// The start: the threshold of any subset of a row never exceeds the row's own, so the threshold
-/// of the row's group maxima (one per group of L / groups consecutive scores, i.e. one per image
-/// row of key positions) is a lower bound found from a few hundredths of the data. From it the
-/// 1,600-key rows of the default models settle in 4 to 8 steps: the first four run on every row,
-/// then a Loop steps only the rows whose support still changed (about two thirds after the fifth
-/// step, a seventh after the sixth), gathered and scattered back.
-/// </para>
-/// </summary>
-internal static class SoftThresholdingEmitter
+public sealed partial class SoftThresholding
 {
     /// <summary>Michelot steps run on every row before the Loop takes over the unsettled ones.</summary>
     private const int UnrolledSteps = 4;
 
+    /// <summary>
+    /// The ONNX form of soft thresholding: sparsemax over the last axis of scores [..., L], exact for every row, as
+    /// <see cref="Forward"/> computes it.
+    /// <para>
+    /// The official code sorts each row's top k scores and, for the rows whose support fills all k, sorts again
+    /// with 2k, 4k, ...: top-k is a speed device, and the result is the row's exact threshold tau, the one with
+    /// sum(relu(score - tau)) = 1. The graph finds the same tau without sorting, by Michelot's projection: from a
+    /// lower bound, take the scores above the current threshold as the support, set the threshold to the one that
+    /// support implies, (sum - 1) / size, and repeat until no row's support changes. Each step is a few elementwise
+    /// passes, which ONNX Runtime runs on all cores, where its TopK keeps a heap per row and trained models'
+    /// supports are often far wider than k.
+    /// </para>
+    /// <para>
+    /// The start: the threshold of any subset of a row never exceeds the row's own, so the threshold of the row's
+    /// group maxima (one per group of L / groups consecutive scores, i.e. one per image row of key positions) is a
+    /// lower bound found from a small part of the data. The first steps run on every row, then a Loop steps only
+    /// the rows whose support still changed, gathered and scattered back (docs/MODELS.md has the step counts).
+    /// </para>
+    /// </summary>
     /// <param name="scores">Scores [..., L]; soft thresholding runs over the last axis.</param>
     /// <param name="groups">A [1] int64 value dividing L: the number of groups for the lower bound.</param>
-    public static string Emit(OnnxGraphBuilder graph, string scores, string groups, string path)
+    internal static string EmitOnnx(OnnxGraphBuilder graph, string scores, string groups, string path)
     {
-        string Name(string label) => ModuleEmitter.Join(path, label);
+        string Name(string label) => Join(path, label);
 
         var rowLength = graph.Node("Shape", Name("row_length"), new[] { scores }, Attr("start", -1L));
         var rowsShape = graph.Node("Concat", Name("rows_shape"), new[] { graph.Int64s(-1), rowLength }, Attr("axis", 0L));
@@ -70,7 +68,7 @@ internal static class SoftThresholdingEmitter
     /// </summary>
     private static (string RowMax, string LowerBound) GroupMaximaThreshold(OnnxGraphBuilder graph, string rows, string groups, string path)
     {
-        string Name(string label) => ModuleEmitter.Join(path, label);
+        string Name(string label) => Join(path, label);
 
         var groupedShape = graph.Node("Concat", Name("grouped_shape"), new[] { graph.Int64s(0), groups, graph.Int64s(-1) }, Attr("axis", 0L));
         var grouped = graph.Node("Reshape", Name("grouped"), new[] { rows, groupedShape });
@@ -90,7 +88,7 @@ internal static class SoftThresholdingEmitter
     /// </summary>
     private static (string Threshold, string Size) MichelotStep(OnnxGraphBuilder graph, string rows, string threshold, string path)
     {
-        string Name(string label) => ModuleEmitter.Join(path, label);
+        string Name(string label) => Join(path, label);
         var inSupport = graph.Node("Cast", Name("in_support"), new[]
         {
             graph.Node("Greater", Name("above"), new[] { rows, threshold }),
@@ -111,7 +109,7 @@ internal static class SoftThresholdingEmitter
     /// </summary>
     private static GraphProto SettlingPass(OnnxGraphBuilder graph, string rows, string path)
     {
-        string Name(string label) => ModuleEmitter.Join(path, label);
+        string Name(string label) => Join(path, label);
         var body = graph.Subgraph(path);
         body.ScalarInput(Name("iteration"), TensorProto.Types.DataType.Int64);
         body.ScalarInput(Name("condition"), TensorProto.Types.DataType.Bool);
@@ -141,9 +139,9 @@ internal static class SoftThresholdingEmitter
     private static string AnyTrue(OnnxGraphBuilder graph, string flags, string path) =>
         graph.Node("Greater", path, new[]
         {
-            graph.Node("ReduceMax", ModuleEmitter.Join(path, "max"), new[]
+            graph.Node("ReduceMax", Join(path, "max"), new[]
             {
-                graph.Node("Cast", ModuleEmitter.Join(path, "int"), new[] { flags }, Attr("to", (long)TensorProto.Types.DataType.Int64)),
+                graph.Node("Cast", Join(path, "int"), new[] { flags }, Attr("to", (long)TensorProto.Types.DataType.Int64)),
             }, Attr("keepdims", 0L)),
             graph.Int64Scalar(0),
         });
@@ -154,7 +152,7 @@ internal static class SoftThresholdingEmitter
     /// </summary>
     private static string ThresholdFromSorted(OnnxGraphBuilder graph, string sorted, string count, string path)
     {
-        string Name(string label) => ModuleEmitter.Join(path, label);
+        string Name(string label) => Join(path, label);
 
         var rowMax = graph.Node("Slice", Name("row_max"), new[] { sorted, graph.Int64s(0), graph.Int64s(1), graph.Int64s(-1) });
         var shifted = graph.Node("Sub", Name("sorted_shifted"), new[] { sorted, rowMax });
