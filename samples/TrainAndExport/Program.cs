@@ -57,7 +57,7 @@ Console.WriteLine($"Exported {onnx} ({new FileInfo(onnx).Length / 1024.0:F0} KiB
 EvaluationReport tiny;
 using (var resolver = (OnnxModelUpscaler)EvalModels.Open(onnx, 2))
     tiny = new Evaluator(resolver).EvaluateFolder(val, onnx, selfEnsemble: false);
-var bicubic = new Evaluator(new BicubicUpscaler(2)).EvaluateFolder(val, "bicubic", selfEnsemble: false);
+var bicubic = new Evaluator(new MatlabBicubicUpscaler(2)).EvaluateFolder(val, "bicubic", selfEnsemble: false);
 Console.WriteLine($"On {val}: tiny HSPAN {tiny.Mean.Psnr:F2} dB / {tiny.Mean.Ssim:F4}, bicubic {bicubic.Mean.Psnr:F2} dB / {bicubic.Mean.Ssim:F4}.");
 
 // 4. Plug it into ML.NET: the exported model as the SuperResolve stage.

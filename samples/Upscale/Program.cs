@@ -83,7 +83,8 @@ catch (Exception e) when (e is InvalidOperationException or ArgumentException or
 }
 try
 {
-    UpscaleArguments.CheckTileFits(arguments.TileSize, resolver.Tiles);
+    bool hspan = !resolver.ModelMetadata.TryGetValue("architecture", out string? architecture) || architecture == "HSPAN";
+    UpscaleArguments.CheckTileFits(arguments.TileSize, resolver.Tiles, hspan);
 }
 catch (ArgumentException e)
 {
@@ -100,6 +101,8 @@ using (resolver)
                       $"(ready in {setup.Elapsed.TotalSeconds:F1} s)");
     if (resolver.CudaFailure is string reason)
         Console.WriteLine($"CUDA did not start, running on the CPU: {reason}");
+    if (resolver.AttentionKernelFailure is string why)
+        Console.WriteLine($"The attention runs as the model's standard ONNX operators, not the CPU kernel: {why}");
 
     // Ctrl+C stops between tiles: the current image is abandoned before anything of it is written.
     using var stop = new CancellationTokenSource();

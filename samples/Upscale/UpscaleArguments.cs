@@ -135,26 +135,35 @@ internal sealed class UpscaleArguments
     }
 
     /// <summary>
-    /// Peak memory of the network over the attention scores of one tile (measured: a 128-pixel tile, 1 GiB of
-    /// scores, peaks near 4.5 GB resident).
+    /// Peak memory of the network over the attention scores of one tile, where they are held (measured: a 128-pixel
+    /// tile, 1 GiB of scores, peaks near 4.5 GB resident).
     /// </summary>
     private const int PeakOverAttention = 5;
 
     /// <summary>
-    /// Where the model's tiles hold their attention scores ((N²)² for HSPAN off the CPU kernel, <see cref="TilePlan.HoldsAttentionScores"/>):
-    /// checks that one --tile N tile fits in this machine's memory; otherwise a usage error naming the largest that does.
-    /// Other models, and HSPAN on the CPU kernel, are bounded by their tile area.
+    /// Peak memory per input position of one tile where the CPU attention kernel holds no scores: the feature maps
+    /// (measured on the default x2 model: 6.3 KB more per position from a 128- to a 192-pixel tile).
     /// </summary>
-    public static void CheckTileFits(int tile, TilePlan tiles)
+    private const double BytesPerPosition = 6_500;
+
+    /// <summary>
+    /// Checks that one --tile N tile of an HSPAN model fits in this machine's memory (its (N²)² attention scores where
+    /// they are held, <see cref="TilePlan.HoldsAttentionScores"/>; its feature maps where the CPU kernel runs); otherwise a
+    /// usage error naming the largest that does.
+    /// </summary>
+    public static void CheckTileFits(int tile, TilePlan tiles, bool hspan)
     {
         long available = GC.GetGCMemoryInfo().TotalAvailableMemoryBytes;
         double usable = 0.8 * available;
-        if (tile == 0 || !tiles.HoldsAttentionScores || PeakOverAttention * (double)SuperResolutionOptions.AttentionBytes(tile) <= usable)
+        double Needs(int side) => tiles.HoldsAttentionScores
+            ? PeakOverAttention * (double)SuperResolutionOptions.AttentionBytes(side)
+            : BytesPerPosition * side * side;
+        if (tile == 0 || !hspan || Needs(tile) <= usable)
             return;
         int largest = 8;
-        while (PeakOverAttention * (double)SuperResolutionOptions.AttentionBytes(largest + 1) <= usable) largest++;
+        while (Needs(largest + 1) <= usable) largest++;
         throw new ArgumentException(string.Create(CultureInfo.InvariantCulture,
-            $"--tile {tile}: one tile needs about {PeakOverAttention * (double)SuperResolutionOptions.AttentionBytes(tile) / 1e9:N0} GB, " +
+            $"--tile {tile}: one tile needs about {Needs(tile) / 1e9:N0} GB, " +
             $"and this machine has {available / 1e9:N1} GB; the largest tile that fits is {largest}."));
     }
 

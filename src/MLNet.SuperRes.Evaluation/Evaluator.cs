@@ -25,16 +25,7 @@ public sealed class Evaluator
     /// <summary>The image files of <paramref name="folder"/> that the evaluator reads, sorted by name (ordinal).</summary>
     /// <exception cref="DirectoryNotFoundException">The folder does not exist.</exception>
     /// <exception cref="InvalidDataException">The folder holds no PNG, BMP, JPEG or WebP file.</exception>
-    public static IReadOnlyList<string> ImageFiles(string folder)
-    {
-        ArgumentNullException.ThrowIfNull(folder);
-        if (!Directory.Exists(folder))
-            throw new DirectoryNotFoundException($"Evaluation folder '{folder}' does not exist.");
-        var files = RgbImage.ImageFilesIn(folder);
-        if (files.Count == 0)
-            throw new InvalidDataException($"Evaluation folder '{folder}' holds no {string.Join("/", RgbImage.SupportedExtensions)} images.");
-        return files;
-    }
+    public static IReadOnlyList<string> ImageFiles(string folder) => RgbImage.RequireImageFilesIn(folder, "Evaluation folder");
 
     /// <summary>Scores every image of <paramref name="folder"/>.</summary>
     /// <param name="folder">A folder of high-resolution images.</param>
@@ -81,8 +72,8 @@ public sealed class Evaluator
             throw new InvalidOperationException(
                 $"The upscaler returned {restored.Width}x{restored.Height} for a {lowRes.Width}x{lowRes.Height} input at x{scale}; expected {groundTruth.Width}x{groundTruth.Height}.");
 
-        var reference = Luma.ScoringPlane(groundTruth, highRes.IsGreyscale);
-        var test = Luma.ScoringPlane(restored, highRes.IsGreyscale);
+        var reference = Luma.ScoringPlane(groundTruth, highRes.IsStoredGrey);
+        var test = Luma.ScoringPlane(restored, highRes.IsStoredGrey);
         return (Psnr.Compute(reference, test, groundTruth.Width, groundTruth.Height, scale),
                 Ssim.Compute(reference, test, groundTruth.Width, groundTruth.Height, scale));
     }

@@ -23,6 +23,12 @@ public static class ImageFiles
     /// <summary>The file extensions <see cref="Load(string, long)"/> reads (lower case, with the dot).</summary>
     public static IReadOnlyList<string> ReadableExtensions { get; } = [".png", ".jpg", ".jpeg", ".bmp", ".gif", ".webp", ".ico", ".wbmp"];
 
+    /// <summary>
+    /// The readable formats that hold a still photograph rather than an animation or an icon: what folders of
+    /// images (evaluation, training and calibration sets) are scanned for.
+    /// </summary>
+    public static IReadOnlyList<string> StillImageExtensions { get; } = [".png", ".bmp", ".jpg", ".jpeg", ".webp"];
+
     /// <summary>The file extensions <see cref="Save(MLImage, string, int)"/> writes.</summary>
     public static IReadOnlyList<string> WritableExtensions { get; } = [".png", ".jpg", ".jpeg", ".webp"];
 

@@ -37,9 +37,9 @@ public static class MatlabImresize
                 plane[i] = image.Pixels[3 * i + channel];
             double[] resized = ResizePlane(plane, image.Width, image.Height, rowContributions, columnContributions);
             for (int i = 0; i < outPlane; i++)
-                output[3 * i + channel] = RoundToByte(resized[i]);
+                output[3 * i + channel] = MatlabRoundToByte(resized[i]);
         });
-        return new RgbImage(outWidth, outHeight, output, image.IsGreyscale);
+        return new RgbImage(outWidth, outHeight, output, image.IsStoredGrey);
     }
 
     /// <summary>
@@ -69,17 +69,11 @@ public static class MatlabImresize
         return (int)length;
     }
 
-    /// <summary>The Keys cubic convolution kernel with a = -0.5 (MATLAB's <c>cubic</c>).</summary>
-    public static double Cubic(double x)
-    {
-        double absX = Math.Abs(x), absX2 = absX * absX, absX3 = absX2 * absX;
-        if (absX <= 1) return 1.5 * absX3 - 2.5 * absX2 + 1;
-        if (absX <= 2) return -0.5 * absX3 + 2.5 * absX2 - 4 * absX + 2;
-        return 0;
-    }
+    /// <summary>The Keys cubic convolution kernel with a = -0.5 (MATLAB's <c>cubic</c>), the runtime's one.</summary>
+    public static double Cubic(double x) => Engine.CubicKernel.Keys(x);
 
-    /// <summary>Rounds half away from zero and saturates to [0, 255], as MATLAB converts double to uint8.</summary>
-    public static byte RoundToByte(double value)
+    /// <summary>Rounds half away from zero and saturates to [0, 255], as MATLAB converts double to uint8 (the protocol's rounding, not the engine's).</summary>
+    public static byte MatlabRoundToByte(double value)
     {
         if (double.IsNaN(value)) return 0;
         return (byte)Math.Clamp(Math.Round(value, MidpointRounding.AwayFromZero), 0, 255);

@@ -8,15 +8,18 @@ namespace MLNet.SuperRes.Evaluation.Images;
 /// </summary>
 public sealed class RgbImage
 {
-    /// <summary>The default largest image, in pixels, that <see cref="Load"/> decodes (100 megapixels).</summary>
+    /// <summary>
+    /// The default largest image, in pixels, that <see cref="Load"/> decodes (100 megapixels): these are the ground
+    /// truth of SR datasets, scale² times the network inputs, which the runtime holds to
+    /// <see cref="SuperResolutionOptions.MaxInputPixels"/>.
+    /// </summary>
     public const long DefaultMaxPixels = 100_000_000;
 
     /// <summary>
-    /// The file extensions <see cref="Load"/> reads and evaluation folders are scanned for (lower case, with the dot): the
-    /// still-image formats of <see cref="ImageFiles.ReadableExtensions"/>. <see cref="Save"/> writes those of
-    /// <see cref="ImageFiles.WritableExtensions"/>.
+    /// The file extensions <see cref="Load"/> reads and image folders are scanned for: the runtime's
+    /// <see cref="ImageFiles.StillImageExtensions"/>. <see cref="Save"/> writes those of <see cref="ImageFiles.WritableExtensions"/>.
     /// </summary>
-    public static readonly IReadOnlyList<string> SupportedExtensions = [".png", ".bmp", ".jpg", ".jpeg", ".webp"];
+    public static IReadOnlyList<string> SupportedExtensions => ImageFiles.StillImageExtensions;
 
     /// <summary>The files of <paramref name="folder"/> with a supported extension, sorted by name (ordinal); possibly none.</summary>
     public static IReadOnlyList<string> ImageFilesIn(string folder) =>
@@ -25,12 +28,29 @@ public sealed class RgbImage
             .OrderBy(f => Path.GetFileName(f), StringComparer.Ordinal)
             .ToList();
 
+    /// <summary>
+    /// The images of a folder that must hold some, sorted by name; <paramref name="description"/> names the folder in
+    /// the errors ("Evaluation folder", "--calibrate folder").
+    /// </summary>
+    /// <exception cref="DirectoryNotFoundException">The folder does not exist.</exception>
+    /// <exception cref="InvalidDataException">The folder holds no image of a supported format.</exception>
+    public static IReadOnlyList<string> RequireImageFilesIn(string folder, string description)
+    {
+        ArgumentNullException.ThrowIfNull(folder);
+        if (!Directory.Exists(folder))
+            throw new DirectoryNotFoundException($"{description} '{folder}' does not exist.");
+        var files = ImageFilesIn(folder);
+        if (files.Count == 0)
+            throw new InvalidDataException($"{description} '{folder}' holds no image ({string.Join(", ", SupportedExtensions)}).");
+        return files;
+    }
+
     /// <summary>Creates an image over <paramref name="pixels"/> (not copied).</summary>
     /// <param name="width">Width in pixels, at least 1.</param>
     /// <param name="height">Height in pixels, at least 1.</param>
     /// <param name="pixels">Interleaved RGB bytes, length 3 * width * height.</param>
-    /// <param name="isGreyscale">Whether the image came from a file that stored a single grey channel.</param>
-    public RgbImage(int width, int height, byte[] pixels, bool isGreyscale = false)
+    /// <param name="isStoredGrey">Whether the image came from a file that stored a single grey channel.</param>
+    public RgbImage(int width, int height, byte[] pixels, bool isStoredGrey = false)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(width, 1);
         ArgumentOutOfRangeException.ThrowIfLessThan(height, 1);
@@ -40,7 +60,7 @@ public sealed class RgbImage
         Width = width;
         Height = height;
         Pixels = pixels;
-        IsGreyscale = isGreyscale;
+        IsStoredGrey = isStoredGrey;
     }
 
     /// <summary>Width in pixels.</summary>
@@ -57,7 +77,7 @@ public sealed class RgbImage
     /// luminance-only JPEG). Decided from the file format, not from the pixels: an RGB file whose
     /// channels happen to be equal is not greyscale. The pixels are always RGB, with R = G = B here.
     /// </summary>
-    public bool IsGreyscale { get; }
+    public bool IsStoredGrey { get; }
 
     /// <summary>
     /// Loads a PNG, BMP, JPEG or WebP file as 8-bit RGB (alpha is dropped), with the runtime's reader
@@ -79,7 +99,7 @@ public sealed class RgbImage
         using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read);
         var decoded = ImageFiles.Decode(stream, path, maxPixels, SKColorType.Rgba8888, SKAlphaType.Unpremul);
         var image = FromRgba32(decoded.Pixels, decoded.Width, decoded.Height);
-        return decoded.StoresGrey ? new RgbImage(image.Width, image.Height, image.Pixels, isGreyscale: true) : image;
+        return decoded.StoresGrey ? new RgbImage(image.Width, image.Height, image.Pixels, isStoredGrey: true) : image;
     }
 
     /// <summary>
@@ -110,11 +130,11 @@ public sealed class RgbImage
         if (x < 0 || y < 0 || width < 1 || height < 1 || x + width > Width || y + height > Height)
             throw new ArgumentOutOfRangeException(nameof(width), $"Crop ({x}, {y}, {width}x{height}) does not fit in a {Width}x{Height} image.");
         if (x == 0 && y == 0 && width == Width && height == Height)
-            return new RgbImage(Width, Height, (byte[])Pixels.Clone(), IsGreyscale);
+            return new RgbImage(Width, Height, (byte[])Pixels.Clone(), IsStoredGrey);
         var pixels = new byte[3L * width * height];
         for (int row = 0; row < height; row++)
             Array.Copy(Pixels, 3L * ((y + row) * (long)Width + x), pixels, 3L * row * width, 3L * width);
-        return new RgbImage(width, height, pixels, IsGreyscale);
+        return new RgbImage(width, height, pixels, IsStoredGrey);
     }
 
     /// <summary>Converts to planar float RGB (CHW, length 3 * Height * Width) with values byte / 255 in [0, 1].</summary>
@@ -129,26 +149,6 @@ public sealed class RgbImage
             planar[2 * planeSize + i] = Pixels[3 * i + 2] / 255f;
         }
         return planar;
-    }
-
-    /// <summary>
-    /// Converts planar float RGB (CHW) in [0, 1] to an 8-bit image, each value quantised with <see cref="Quantize"/>.
-    /// </summary>
-    public static RgbImage FromPlanarFloat(ReadOnlySpan<float> planar, int width, int height, bool isGreyscale = false)
-    {
-        ArgumentOutOfRangeException.ThrowIfLessThan(width, 1);
-        ArgumentOutOfRangeException.ThrowIfLessThan(height, 1);
-        int planeSize = width * height;
-        if (planar.Length != 3 * planeSize)
-            throw new ArgumentException($"Expected {3 * planeSize} floats for a 3x{height}x{width} image, got {planar.Length}.", nameof(planar));
-        var pixels = new byte[3 * planeSize];
-        for (int i = 0; i < planeSize; i++)
-        {
-            pixels[3 * i] = Quantize(planar[i]);
-            pixels[3 * i + 1] = Quantize(planar[planeSize + i]);
-            pixels[3 * i + 2] = Quantize(planar[2 * planeSize + i]);
-        }
-        return new RgbImage(width, height, pixels, isGreyscale);
     }
 
     /// <summary>Interleaved RGBA bytes (alpha 255), the layout ML.NET's MLImage takes as Rgba32.</summary>
@@ -180,15 +180,5 @@ public sealed class RgbImage
             pixels[i + 2] = rgba[j + 2];
         }
         return new RgbImage(width, height, pixels);
-    }
-
-    /// <summary>
-    /// The usual SR "quantize": clamps <paramref name="value"/> to [0, 1] and rounds value * 255 to the
-    /// nearest integer (ties to even, as numpy and torch round). NaN becomes 0.
-    /// </summary>
-    public static byte Quantize(float value)
-    {
-        if (float.IsNaN(value)) return 0;
-        return (byte)Math.Round(Math.Clamp(value, 0f, 1f) * 255.0);
     }
 }

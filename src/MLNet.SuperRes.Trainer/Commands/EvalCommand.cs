@@ -46,7 +46,7 @@ public static class EvalCommand
         {
             var options = Parse(arguments);
             if (options.Json is not null) AtomicFile.EnsureWritable(options.Json);
-            IUpscaler upscaler = options.Model == "bicubic" ? new BicubicUpscaler(options.Scale) : openModel(options);
+            IUpscaler upscaler = options.Model == "bicubic" ? new MatlabBicubicUpscaler(options.Scale) : openModel(options);
             using var owned = upscaler as IDisposable;
             if (upscaler.Scale != options.Scale)
                 throw new InvalidOperationException($"Model '{options.Model}' upscales by {upscaler.Scale}, but --scale is {options.Scale}.");

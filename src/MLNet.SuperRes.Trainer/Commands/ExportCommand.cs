@@ -75,10 +75,10 @@ public static class ExportCommand
         if (folders.Length == 0) throw new UsageException($"--calibrate '{calibrate}' names no folder.");
         foreach (var folder in folders)
         {
-            if (!Directory.Exists(folder))
-                throw new UsageException(File.Exists(folder) ? $"--calibrate '{folder}' is a file; give a folder of images." : $"--calibrate folder '{folder}' does not exist.");
-            if (RgbImage.ImageFilesIn(folder).Count == 0)
-                throw new UsageException($"--calibrate folder '{folder}' holds no image ({string.Join(", ", RgbImage.SupportedExtensions)}).");
+            if (File.Exists(folder))
+                throw new UsageException($"--calibrate '{folder}' is a file; give a folder of images.");
+            try { RgbImage.RequireImageFilesIn(folder, "--calibrate folder"); }
+            catch (Exception e) when (e is DirectoryNotFoundException or InvalidDataException) { throw new UsageException(e.Message); }
         }
         var parsedStatistic = statistic switch
         {

@@ -54,7 +54,7 @@ internal sealed class TiledUpscaler
         var output = new byte[(long)crop.Width * crop.Height * 4];
 
         byte[]? alpha = content.HasAlpha
-            ? BicubicUpsampler.UpscaleChannel(pixels, width, height, 4, channels.A, scale)
+            ? AlphaUpsampler.UpscaleChannel(pixels, width, height, 4, channels.A, scale)
             : null;
 
         int tileHeight = rows.TileLength, tileWidth = columns.TileLength;
@@ -86,7 +86,7 @@ internal sealed class TiledUpscaler
 
                 int finishedEnd = i + 1 < rows.Starts.Length ? rows.Starts[i + 1] * scale : outHeight;
                 WriteRows(strip, stripHeight, stripTop, finishedEnd, outWidth, rows.TotalWeight, columns.TotalWeight,
-                    content.IsGreyscale, alpha, channels, crop, output);
+                    content.ChannelsEqual, alpha, channels, crop, output);
 
                 if (i + 1 < rows.Starts.Length)
                 {
@@ -264,9 +264,9 @@ internal sealed class TiledUpscaler
                         r = g = b = (r + g + b) * (1f / 3f);
                     float a = alpha is null ? 255f : alphaRow[x];
                     Span<byte> pixel = target.Slice(x * 4, 4);
-                    pixel[channels.R] = (byte)(r * a + 0.5f);
-                    pixel[channels.G] = (byte)(g * a + 0.5f);
-                    pixel[channels.B] = (byte)(b * a + 0.5f);
+                    pixel[channels.R] = CubicKernel.RoundToByte(r * a);
+                    pixel[channels.G] = CubicKernel.RoundToByte(g * a);
+                    pixel[channels.B] = CubicKernel.RoundToByte(b * a);
                     pixel[channels.A] = (byte)a;
                 }
             }
@@ -341,7 +341,7 @@ internal readonly record struct ChannelOffsets(int R, int G, int B, int A)
 }
 
 /// <summary>What the upscaler must preserve: transparency, and colourless (R = G = B) content.</summary>
-internal readonly record struct ContentAnalysis(bool HasAlpha, bool IsGreyscale)
+internal readonly record struct ContentAnalysis(bool HasAlpha, bool ChannelsEqual)
 {
     public static ContentAnalysis Of(ReadOnlySpan<byte> pixels, ChannelOffsets channels)
     {

@@ -23,7 +23,7 @@ public class BicubicBaselineTests(ITestOutputHelper output)
     public void BicubicMatchesPublishedTable(string set, int scale, double publishedPsnr, double publishedSsim)
     {
         string folder = Path.Combine(SharedData.Data, set);
-        var report = new Evaluator(new BicubicUpscaler(scale)).EvaluateFolder(folder, "bicubic", selfEnsemble: false);
+        var report = new Evaluator(new MatlabBicubicUpscaler(scale)).EvaluateFolder(folder, "bicubic", selfEnsemble: false);
         output.WriteLine(report.ToTable());
 
         Assert.Equal(set == "Set5" ? 5 : 14, report.Images.Count);

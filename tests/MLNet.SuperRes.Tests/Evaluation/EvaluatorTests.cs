@@ -29,8 +29,8 @@ public sealed class EvaluatorTests : IDisposable
     public void GreyFilesAreScoredOnTheirGreyChannelNotOnY()
     {
         var bridge = RgbImage.Load(Path.Combine(SharedData.Data, "Set14", "bridge.png"));
-        var asRgb = new RgbImage(bridge.Width, bridge.Height, bridge.Pixels, isGreyscale: false);
-        var evaluator = new Evaluator(new BicubicUpscaler(2));
+        var asRgb = new RgbImage(bridge.Width, bridge.Height, bridge.Pixels, isStoredGrey: false);
+        var evaluator = new Evaluator(new MatlabBicubicUpscaler(2));
         var (greyPsnr, _) = evaluator.Score(bridge);
         var (lumaPsnr, _) = evaluator.Score(asRgb);
         Assert.Equal(20 * Math.Log10(255.0 / 219.0), lumaPsnr - greyPsnr, 9);

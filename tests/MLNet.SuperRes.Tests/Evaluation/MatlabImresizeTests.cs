@@ -84,7 +84,7 @@ public class MatlabImresizeTests
         {
             var plane = TestRgbImages.Channel(image, c).Select(v => (double)v).ToArray();
             var expected = MatlabImresize.ResizePlane(plane, 12, 9, 1.0 / 3, out int w, out int h)
-                .Select(MatlabImresize.RoundToByte).ToArray();
+                .Select(MatlabImresize.MatlabRoundToByte).ToArray();
             Assert.Equal((4, 3), (w, h));
             Assert.Equal(expected, TestRgbImages.Channel(resized, c));
         }
@@ -129,7 +129,7 @@ public class MatlabImresizeTests
     [InlineData(254.5, 255)]
     [InlineData(300.0, 255)]
     public void RoundToByteRoundsHalfAwayFromZeroAndSaturates(double value, byte expected) =>
-        Assert.Equal(expected, MatlabImresize.RoundToByte(value));
+        Assert.Equal(expected, MatlabImresize.MatlabRoundToByte(value));
 
     private static RgbImage Transpose(RgbImage image)
     {

@@ -146,7 +146,7 @@ public sealed class DefaultModelTests(ITestOutputHelper output)
     {
         byte[] rgba = TestImages.Rgba(image);
         var channels = Enumerable.Range(0, 4)
-            .Select(c => BicubicUpsampler.UpscaleChannel(rgba, image.Width, image.Height, 4, c, scale)).ToArray();
+            .Select(c => AlphaUpsampler.UpscaleChannel(rgba, image.Width, image.Height, 4, c, scale)).ToArray();
         var result = new byte[channels[0].Length * 4];
         for (int i = 0; i < channels[0].Length; i++)
             for (int c = 0; c < 4; c++)

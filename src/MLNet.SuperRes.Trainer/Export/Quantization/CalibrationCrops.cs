@@ -21,14 +21,7 @@ internal static class CalibrationCrops
     {
         var files = new List<string>();
         foreach (var folder in folders)
-        {
-            if (!Directory.Exists(folder))
-                throw new DirectoryNotFoundException($"Calibration folder '{folder}' does not exist.");
-            var inFolder = RgbImage.ImageFilesIn(folder);
-            if (inFolder.Count == 0)
-                throw new InvalidDataException($"Calibration folder '{folder}' holds no image ({string.Join(", ", RgbImage.SupportedExtensions)}).");
-            files.AddRange(inFolder);
-        }
+            files.AddRange(RgbImage.RequireImageFilesIn(folder, "Calibration folder"));
         return files;
     }
 

@@ -1,10 +1,10 @@
 namespace MLNet.SuperRes.Engine;
 
 /// <summary>
-/// Plain bicubic upscaling by an integer factor (Keys kernel, a = -0.5, pixel centres aligned, edges
-/// replicated), used for the alpha channel, which does not go through the network.
+/// The alpha channel's upscaling, which does not go through the network: plain bicubic by an integer factor
+/// (<see cref="CubicKernel"/>, pixel centres aligned, edges replicated), rounded as the engine rounds.
 /// </summary>
-internal static class BicubicUpsampler
+internal static class AlphaUpsampler
 {
     /// <summary>
     /// Upscales one 8-bit channel read from interleaved pixels (<paramref name="pixelStride"/> bytes per
@@ -39,7 +39,7 @@ internal static class BicubicUpsampler
                 float sum = 0;
                 for (int k = 0; k < 4; k++)
                     sum += yWeight[y * 4 + k] * rows[yIndex[y * 4 + k] * outWidth + x];
-                dst[x] = (byte)Math.Clamp(MathF.Round(sum), 0f, 255f);
+                dst[x] = CubicKernel.RoundToByte(sum);
             }
         }
         return result;
@@ -58,18 +58,9 @@ internal static class BicubicUpsampler
             for (int k = 0; k < 4; k++)
             {
                 index[o * 4 + k] = Math.Clamp(first + k, 0, length - 1);
-                weight[o * 4 + k] = (float)Keys(source - (first + k));
+                weight[o * 4 + k] = (float)CubicKernel.Keys(source - (first + k));
             }
         }
         return (index, weight);
-    }
-
-    private static double Keys(double t)
-    {
-        const double a = -0.5;
-        t = Math.Abs(t);
-        return t <= 1 ? ((a + 2) * t - (a + 3)) * t * t + 1
-            : t < 2 ? ((a * t - 5 * a) * t + 8 * a) * t - 4 * a
-            : 0;
     }
 }

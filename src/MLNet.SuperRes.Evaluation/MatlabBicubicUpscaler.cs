@@ -3,10 +3,10 @@ using MLNet.SuperRes.Evaluation.Images;
 namespace MLNet.SuperRes.Evaluation;
 
 /// <summary>The bicubic baseline of SR papers: MATLAB <c>imresize(lowRes, scale, 'bicubic')</c>, 8-bit output.</summary>
-public sealed class BicubicUpscaler : IUpscaler
+public sealed class MatlabBicubicUpscaler : IUpscaler
 {
     /// <summary>Creates a bicubic upscaler for an integer <paramref name="scale"/> of at least 1.</summary>
-    public BicubicUpscaler(int scale)
+    public MatlabBicubicUpscaler(int scale)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(scale, 1);
         Scale = scale;
