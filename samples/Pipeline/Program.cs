@@ -52,7 +52,7 @@ var pipeline = mlContext.Transforms.LoadImagesChecked("Image", folder, nameof(Im
     .Append(mlContext.Clustering.Trainers.KMeans("Features", numberOfClusters: clusters));
 
 var clock = System.Diagnostics.Stopwatch.StartNew();
-var model = pipeline.Fit(data);
+using var model = pipeline.Fit(data);
 Console.WriteLine($"Fitted LoadImagesChecked -> SuperResolve -> ResizeImages -> ExtractPixels -> KMeans({clusters}) on {files.Length} images in {clock.Elapsed.TotalSeconds:F1} s");
 
 string saved = Path.Combine(Path.GetTempPath(), "superres-pipeline-sample.zip");
@@ -63,7 +63,7 @@ Console.WriteLine($"Saved the pipeline, default model included, to {saved} ({new
 
 // A fresh context, as another process would have: LoadModelChecked registers our stages and checks the file.
 var loadContext = new MLContext();
-var loaded = loadContext.LoadModelChecked(saved, out _);
+using var loaded = loadContext.LoadModelChecked(saved, out _);
 
 using var before = mlContext.Model.CreatePredictionEngine<ImageInput, ClusterPrediction>(model);
 using var after = loadContext.Model.CreatePredictionEngine<ImageInput, ClusterPrediction>(loaded);

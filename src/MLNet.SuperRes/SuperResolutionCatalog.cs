@@ -95,7 +95,9 @@ public static class SuperResolutionCatalog
     /// Loads a saved model as <c>mlContext.Model.Load</c> does, with the SuperResolve and LoadImagesChecked stages
     /// registered, and checks it first: every entry of the file against its CRC-32, and each of those stages'
     /// stored settings and ONNX model (SHA-256, signature). A damaged file is refused here, naming the stage,
-    /// rather than failing at the first prediction.
+    /// rather than failing at the first prediction. Each SuperResolve stage comes back as the
+    /// <see cref="SuperResolutionTransformer"/> that was saved, with its error messages; disposing the returned chain
+    /// releases their ONNX Runtime sessions.
     /// </summary>
     /// <param name="mlContext">The context to load into (this assembly is registered in its component catalog).</param>
     /// <param name="path">The file <c>mlContext.Model.Save</c> wrote.</param>
@@ -103,10 +105,10 @@ public static class SuperResolutionCatalog
     /// <exception cref="InvalidDataException">The file is not a saved model, or is damaged.</exception>
     /// <example>
     /// <code>
-    /// var model = mlContext.LoadModelChecked("pipeline.zip", out var inputSchema);
+    /// using var model = mlContext.LoadModelChecked("pipeline.zip", out var inputSchema);
     /// </code>
     /// </example>
-    public static ITransformer LoadModelChecked(this MLContext mlContext, string path, out DataViewSchema inputSchema)
+    public static TransformerChain<ITransformer> LoadModelChecked(this MLContext mlContext, string path, out DataViewSchema inputSchema)
     {
         ArgumentNullException.ThrowIfNull(mlContext);
         ArgumentNullException.ThrowIfNull(path);
@@ -117,7 +119,7 @@ public static class SuperResolutionCatalog
     }
 
     /// <summary>As <see cref="LoadModelChecked(MLContext, string, out DataViewSchema)"/>, from a stream; <paramref name="name"/> names it in errors.</summary>
-    public static ITransformer LoadModelChecked(this MLContext mlContext, Stream stream, string name, out DataViewSchema inputSchema)
+    public static TransformerChain<ITransformer> LoadModelChecked(this MLContext mlContext, Stream stream, string name, out DataViewSchema inputSchema)
     {
         ArgumentNullException.ThrowIfNull(mlContext);
         ArgumentNullException.ThrowIfNull(stream);

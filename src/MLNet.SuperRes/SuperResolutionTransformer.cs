@@ -64,7 +64,7 @@ public sealed class SuperResolutionTransformer : ITransformer, IDisposable
     void ICanSaveModel.Save(ModelSaveContext ctx)
     {
         ArgumentNullException.ThrowIfNull(ctx);
-        var settings = PersistedSettings.From(_resolver.Model, _resolver.Options, _fittedInputType);
+        var settings = PersistedSettings.From(_resolver.Model, _resolver.Options, _fittedInputType, InputColumnName, OutputColumnName);
         using var saved = SavedPipeline.Build(InputColumnName, OutputColumnName, _fittedInputType, settings);
         ((ICanSaveModel)saved).Save(ctx);
     }

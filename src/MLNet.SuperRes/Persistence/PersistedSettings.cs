@@ -16,12 +16,20 @@ internal sealed class PersistedSettings
     private const string FormatLine = "MLNet.SuperRes SuperResolve settings, format 1";
     private const string ModelKey = "model=";
 
-    private PersistedSettings(SuperResolutionOptions options, ModelSource model, (int Height, int Width)? pixelLayout)
+    private PersistedSettings(SuperResolutionOptions options, ModelSource model, (int Height, int Width)? pixelLayout, string? inputColumn, string? outputColumn)
     {
         Options = options;
         Model = model;
         PixelLayout = pixelLayout;
+        InputColumnName = inputColumn;
+        OutputColumnName = outputColumn;
     }
+
+    /// <summary>The stage's input column; null in files saved before the columns were recorded.</summary>
+    public string? InputColumnName { get; }
+
+    /// <summary>The stage's output column; null in files saved before the columns were recorded.</summary>
+    public string? OutputColumnName { get; }
 
     public SuperResolutionOptions Options { get; }
 
@@ -33,10 +41,16 @@ internal sealed class PersistedSettings
     /// </summary>
     public (int Height, int Width)? PixelLayout { get; }
 
-    public static string From(ModelSource model, SuperResolutionOptions options, DataViewType inputType)
+    public static string From(ModelSource model, SuperResolutionOptions options, DataViewType inputType, string? inputColumn = null, string? outputColumn = null)
     {
         var text = new StringBuilder();
         text.Append(FormatLine).Append('\n');
+        // Names that would break the line format are left out; such a stage loads as saved, not as a fitted one.
+        if (inputColumn is not null && outputColumn is not null && !(inputColumn + outputColumn).Contains('\n'))
+        {
+            Add(text, "input-column", inputColumn);
+            Add(text, "output-column", outputColumn);
+        }
         Add(text, "input", inputType is ImageDataViewType { Height: > 0, Width: > 0 } sized
             ? $"pixels {sized.Height}x{sized.Width}" : "image");
         Add(text, "scale", options.Scale?.ToString(CultureInfo.InvariantCulture));
@@ -118,7 +132,7 @@ internal sealed class PersistedSettings
         else if (input != "image")
             throw new InvalidOperationException($"The saved SuperResolve stage has an unknown input layout '{Truncate(input)}'.");
 
-        return new PersistedSettings(options, model, layout);
+        return new PersistedSettings(options, model, layout, values.GetValueOrDefault("input-column"), values.GetValueOrDefault("output-column"));
     }
 
     private static ModelPrecision ParsePrecision(string text) =>

@@ -13,7 +13,12 @@ namespace MLNet.SuperRes.Persistence;
 /// </summary>
 internal static class SavedModelCheck
 {
-    public static ITransformer Load(MLContext mlContext, Stream stream, string name, out DataViewSchema inputSchema)
+    /// <summary>
+    /// Loads, checks, and gives back the pipeline with each SuperResolve stage restored as the fitted
+    /// <see cref="SuperResolutionTransformer"/> it was saved from (same errors, naming column and row), so disposing the
+    /// returned chain releases their ONNX Runtime sessions. Stages saved before their columns were recorded stay as loaded.
+    /// </summary>
+    public static TransformerChain<ITransformer> Load(MLContext mlContext, Stream stream, string name, out DataViewSchema inputSchema)
     {
         mlContext.ComponentCatalog.RegisterAssembly(typeof(SuperResolutionTransformer).Assembly);
         var bytes = new MemoryStream();
@@ -30,8 +35,18 @@ internal static class SavedModelCheck
         {
             throw new InvalidDataException($"The saved model '{name}' could not be loaded: {e.GetBaseException().Message} (ML.NET: {e.Message}).", e);
         }
-        CheckStages(model, inputSchema, name, "");
-        return model;
+        var opened = new List<SuperResolutionTransformer>();
+        try
+        {
+            var restored = CheckAndRestore(model, inputSchema, name, "", opened, out _);
+            return restored as TransformerChain<ITransformer> ?? new TransformerChain<ITransformer>(restored);
+        }
+        catch
+        {
+            foreach (var stage in opened)
+                stage.Dispose();
+            throw;
+        }
     }
 
     private static void CheckEntries(MemoryStream bytes, string name)
@@ -78,37 +93,65 @@ internal static class SavedModelCheck
         return indices.Count == 0 ? "the pipeline's header" : $"stage {string.Join(".", indices)} of the pipeline";
     }
 
-    /// <summary>Walks the chain with its schema, finding our settings stages by the column they add.</summary>
-    private static DataViewSchema CheckStages(ITransformer transformer, DataViewSchema schema, string name, string position)
+    /// <summary>
+    /// Walks the chain with its schema, finding our settings stages by the column they add, checking each, and gives
+    /// <paramref name="transformer"/> back with every saved SuperResolve chain replaced by the fitted transformer its
+    /// settings describe (unchanged where there is none); <paramref name="output"/> is its output schema.
+    /// </summary>
+    private static ITransformer CheckAndRestore(ITransformer transformer, DataViewSchema schema, string name, string position,
+        List<SuperResolutionTransformer> opened, out DataViewSchema output)
     {
-        if (transformer is IEnumerable<ITransformer> chain)
+        if (transformer is not IEnumerable<ITransformer> chain)
         {
-            int index = 0;
-            foreach (var stage in chain)
-                schema = CheckStages(stage, schema, name, position.Length == 0 ? $"{++index}" : $"{position}.{++index}");
-            return schema;
+            output = transformer.GetOutputSchema(schema);
+            return transformer;
         }
-        var output = transformer.GetOutputSchema(schema);
-        if (output.GetColumnOrNull(SavedPipeline.SettingsColumn) is not null && schema.GetColumnOrNull(SavedPipeline.SettingsColumn) is null)
-            CheckSettings(transformer, name, position);
-        return output;
+        var stages = new List<ITransformer>();
+        PersistedSettings? saved = null;
+        int index = 0;
+        output = schema;
+        foreach (var stage in chain)
+        {
+            string at = position.Length == 0 ? $"{++index}" : $"{position}.{++index}";
+            var restored = CheckAndRestore(stage, output, name, at, opened, out var next);
+            if (restored is not IEnumerable<ITransformer>
+                && next.GetColumnOrNull(SavedPipeline.SettingsColumn) is not null && output.GetColumnOrNull(SavedPipeline.SettingsColumn) is null)
+                saved = CheckSettings(restored, name, at);
+            stages.Add(restored);
+            output = next;
+        }
+        if (saved is { InputColumnName: { } input, OutputColumnName: { } outputName } && schema.GetColumnOrNull(input) is { } column)
+        {
+            var fitted = new SuperResolutionTransformer(new SuperResolver(saved.Model, saved.Options), outputName, input, column.Type);
+            opened.Add(fitted);
+            return fitted;
+        }
+        return stages.Zip(chain).All(pair => ReferenceEquals(pair.First, pair.Second))
+            ? transformer : new TransformerChain<ITransformer>(stages.ToArray());
     }
 
-    private static void CheckSettings(ITransformer settingsStage, string name, string position)
+    /// <summary>The settings text a saved stage's settings stage (MapValue of the constant key) gives.</summary>
+    private static string ReadSettings(ITransformer settingsStage)
     {
         var mlContext = new MLContext();
         var key = mlContext.Data.LoadFromEnumerable(new[] { new SettingsKeyRow { Key = SavedPipeline.SettingsKey } });
+        var values = settingsStage.Transform(key);
+        using var cursor = values.GetRowCursor(values.Schema);
+        var getter = cursor.GetGetter<ReadOnlyMemory<char>>(values.Schema[SavedPipeline.SettingsColumn]);
+        ReadOnlyMemory<char> text = default;
+        if (!cursor.MoveNext())
+            throw new InvalidDataException("it has no settings");
+        getter(ref text);
+        return text.ToString();
+    }
+
+    /// <summary>Checks a settings stage; gives a SuperResolve stage's settings, null for a LoadImagesChecked one.</summary>
+    private static PersistedSettings? CheckSettings(ITransformer settingsStage, string name, string position)
+    {
         string settings;
         try
         {
-            var values = settingsStage.Transform(key);
-            using var cursor = values.GetRowCursor(values.Schema);
-            var getter = cursor.GetGetter<ReadOnlyMemory<char>>(values.Schema[SavedPipeline.SettingsColumn]);
-            ReadOnlyMemory<char> text = default;
-            if (!cursor.MoveNext())
-                throw new InvalidDataException("it has no settings");
-            getter(ref text);
-            settings = text.ToString();
+            settings = ReadSettings(settingsStage);
         }
         catch (Exception e) when (e is InvalidOperationException or ArgumentException or InvalidDataException)
         {
@@ -121,11 +164,12 @@ internal static class SavedModelCheck
             if (isLoader)
             {
                 CheckedImageLoadingEstimator.Settings.Parse(settings);
-                return;
+                return null;
             }
             var parsed = PersistedSettings.Parse(settings);
             SuperResolver.Validate(parsed.Options);
             using var session = Engine.SuperResolutionSession.Open(parsed.Model, parsed.Options, validateOnly: true);
+            return parsed;
         }
         catch (Exception e) when (e is InvalidOperationException or InvalidDataException or FormatException or ArgumentException
                                       && e.InnerException is not (DllNotFoundException or TypeInitializationException))

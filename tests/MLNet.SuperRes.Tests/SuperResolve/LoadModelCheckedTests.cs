@@ -28,7 +28,7 @@ public sealed class LoadModelCheckedTests(ITestOutputHelper output) : IDisposabl
             {
                 OutputColumnName = "Sr", InputColumnName = "Image", ModelBytes = TestOnnxModels.ConvUpscaler(2),
             }));
-        var model = pipeline.Fit(Paths());
+        using var model = pipeline.Fit(Paths());
         string path = Path.Combine(_folder, "pipeline.zip");
         _mlContext.Model.Save(model, Paths().Schema, path);
         return (path, Predict(model));
@@ -105,6 +105,56 @@ public sealed class LoadModelCheckedTests(ITestOutputHelper output) : IDisposabl
         var e = Assert.Throws<InvalidDataException>(() => new MLContext().LoadModelChecked(tampered, out _));
         output.WriteLine(e.Message);
         Assert.Contains(tampered, e.Message);
+    }
+
+    [Fact]
+    public void TheLoadedPipelineFailsAsTheFittedOneDoes_NamingColumnAndRow()
+    {
+        var pipeline = _mlContext.Transforms.LoadImagesChecked("Image", TestImages.Set5Folder, "Path")
+            .Append(_mlContext.Transforms.SuperResolve(new SuperResolutionOptions
+            {
+                OutputColumnName = "Sr", InputColumnName = "Image", ModelBytes = TestOnnxModels.ConvUpscaler(2), MaxInputPixels = 288 * 287,
+            }));
+        string path = Path.Combine(_folder, "limited.zip");
+        string fittedError;
+        using (var fitted = pipeline.Fit(Paths()))
+        {
+            fittedError = Assert.Throws<InvalidOperationException>(() => Predict(fitted)).Message;
+            _mlContext.Model.Save(fitted, Paths().Schema, path);
+        }
+        Assert.Contains("column 'Image' at row 0", fittedError);
+
+        using var loaded = new MLContext(seed: 3).LoadModelChecked(path, out _);
+        Assert.Equal(fittedError, Assert.Throws<InvalidOperationException>(() => Predict(loaded)).Message);
+    }
+
+    [Fact]
+    public void DisposingTheLoadedPipelineReleasesItsSessions()
+    {
+        var (path, expected) = SavedPipeline();
+        var loaded = new MLContext(seed: 3).LoadModelChecked(path, out _);
+        Assert.Equal(expected, Predict(loaded));
+        Assert.Single(loaded.OfType<SuperResolutionTransformer>());
+        loaded.Dispose();
+        Assert.IsType<ObjectDisposedException>(Assert.ThrowsAny<Exception>(() => Predict(loaded)).GetBaseException());
+    }
+
+    [Fact]
+    public void AStageSavedBeforeItsColumnsWereRecordedLoadsAsSaved()
+    {
+        var (_, expected) = SavedPipeline();
+        var loader = _mlContext.Transforms.LoadImagesChecked("Image", TestImages.Set5Folder, "Path").Fit(Paths());
+        var imageType = loader.GetOutputSchema(Paths().Schema)["Image"].Type;
+        using var resolver = new SuperResolver(new SuperResolutionOptions { ModelBytes = TestOnnxModels.ConvUpscaler(2) });
+        string settings = MLNet.SuperRes.Persistence.PersistedSettings.From(resolver.Model, resolver.Options, imageType);
+        Assert.DoesNotContain("column", settings);
+        using var stage = MLNet.SuperRes.Persistence.SavedPipeline.Build("Image", "Sr", imageType, settings);
+        string path = Path.Combine(_folder, "before-columns.zip");
+        _mlContext.Model.Save(new TransformerChain<ITransformer>(loader, stage), Paths().Schema, path);
+
+        using var loaded = new MLContext(seed: 3).LoadModelChecked(path, out _);
+        Assert.Empty(loaded.OfType<SuperResolutionTransformer>());
+        Assert.Equal(expected, Predict(loaded));
     }
 
     [Fact]
