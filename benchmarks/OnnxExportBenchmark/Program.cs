@@ -1,4 +1,3 @@
-using MLNet.SuperRes.Engine;
 // Speed of exported HSPAN models in ONNX Runtime (CPU provider, ORT_ENABLE_ALL), beside the same
 // network run eagerly by TorchSharp (libtorch) with the official soft thresholding (TopK, retried
 // with 2k while supports fill k). Not a test: timings depend on the machine and its load.
@@ -96,21 +95,24 @@ List<double>[] TimeInterleaved(byte[][] models, int count)
     {
         using var value = OrtValue.CreateTensorValueFromMemory(input, inputShape);
         using var runOptions = new RunOptions();
-        string[] inputNames = { OnnxContract.InputName }, outputNames = { OnnxContract.OutputName };
         foreach (var session in sessions)
-            for (int i = 0; i < 2; i++) session.Run(runOptions, inputNames, new[] { value }, outputNames).Dispose();
+            for (int i = 0; i < 2; i++) Run(session, runOptions, value);
         var times = models.Select(_ => new List<double>()).ToArray();
         for (int i = 0; i < count; i++)
             for (int m = 0; m < sessions.Length; m++)
             {
                 var clock = Stopwatch.StartNew();
-                sessions[m].Run(runOptions, inputNames, new[] { value }, outputNames).Dispose();
+                Run(sessions[m], runOptions, value);
                 times[m].Add(clock.Elapsed.TotalSeconds);
             }
         return times;
     }
     finally { foreach (var session in sessions) session.Dispose(); }
 }
+
+// The exporter's models have one input and one output.
+static void Run(InferenceSession session, RunOptions runOptions, OrtValue value) =>
+    session.Run(runOptions, [session.InputNames.Single()], [value], [session.OutputNames.Single()]).Dispose();
 
 static double Median(List<double> times)
 {
@@ -155,7 +157,7 @@ void Profile(byte[] model)
         using var value = OrtValue.CreateTensorValueFromMemory(input, inputShape);
         using var runOptions = new RunOptions();
         for (int i = 0; i < profiledRuns; i++)
-            session.Run(runOptions, new[] { OnnxContract.InputName }, new[] { value }, new[] { OnnxContract.OutputName }).Dispose();
+            Run(session, runOptions, value);
         file = session.EndProfiling();
     }
     using var document = JsonDocument.Parse(File.ReadAllText(file));

@@ -3,7 +3,7 @@ using System.Text;
 using System.Text.Json;
 using System.Text.RegularExpressions;
 using MLNet.SuperRes.Engine;
-using MLNet.SuperRes.Files;
+using MLNet.SuperRes.Trainer.Files;
 
 namespace MLNet.SuperRes.Trainer.Explain;
 
@@ -39,7 +39,7 @@ internal sealed partial record Explanation(string Model, int Scale, TileSource S
             files.Add((Path.Combine(folder, AttentionPictures.AttentionFileName(block.Block)), AttentionPictures.Attention(Source, block)));
         files.Add((Path.Combine(folder, AttentionPictures.SupportFileName), AttentionPictures.Support(Source, Blocks)));
         files.Add((Path.Combine(folder, JsonFileName), Encoding.UTF8.GetBytes(ToJson())));
-        AtomicFile.WriteSet(files);
+        FileSet.Write(files);
 
         var removed = new List<string>();
         string image = Path.GetFullPath(Source.ImagePath);

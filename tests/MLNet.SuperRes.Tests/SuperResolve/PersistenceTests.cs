@@ -161,6 +161,7 @@ public sealed class PersistenceTests : IDisposable
 
         var loaded = FreshContext().Model.Load(saved, out _);
         var error = Assert.ThrowsAny<Exception>(() => ReadImages(loaded.Transform(data), "Sr"));
+        Assert.Contains("SuperResolve could not process the image in column 'Image': ", error.ToString());
         Assert.Contains("more than the limit of 100,000", error.ToString());
     }
 }
