@@ -7,7 +7,7 @@ using Microsoft.ML.Transforms.Image;
 using MLNet.SuperRes;
 using MLNet.SuperRes.Engine;
 using MLNet.SuperRes.Engine.Attention;
-using MLNet.SuperRes.Tests.SuperResolve;
+using MLNet.SuperRes.Tests.TestData;
 
 namespace MLNet.SuperRes.Benchmarks;
 

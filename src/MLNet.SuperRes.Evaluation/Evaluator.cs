@@ -25,7 +25,7 @@ public sealed class Evaluator
     /// <summary>The image files of <paramref name="folder"/> that the evaluator reads, sorted by name (ordinal).</summary>
     /// <exception cref="DirectoryNotFoundException">The folder does not exist.</exception>
     /// <exception cref="InvalidDataException">The folder holds no PNG, BMP, JPEG or WebP file.</exception>
-    public static IReadOnlyList<string> ImageFiles(string folder) => RgbImage.RequireImageFilesIn(folder, "Evaluation folder");
+    public static IReadOnlyList<string> ImageFiles(string folder) => ImageFolder.RequireImages(folder, "Evaluation folder");
 
     /// <summary>Scores every image of <paramref name="folder"/>.</summary>
     /// <param name="folder">A folder of high-resolution images.</param>

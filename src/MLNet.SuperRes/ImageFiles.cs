@@ -175,6 +175,3 @@ public static class ImageFiles
     /// <summary>Where a PNG's colour type byte lies: after the 8-byte signature, the IHDR length and type, width, height, bit depth.</summary>
     private const int PngColourTypeOffset = 25;
 }
-
-/// <summary>Decoded 32-bit pixels, and whether the file stored one grey channel (a grey PNG, a luminance-only JPEG).</summary>
-internal sealed record DecodedImage(byte[] Pixels, int Width, int Height, bool StoresGrey);

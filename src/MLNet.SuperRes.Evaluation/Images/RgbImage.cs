@@ -21,30 +21,6 @@ public sealed class RgbImage
     /// </summary>
     public static IReadOnlyList<string> SupportedExtensions => ImageFiles.StillImageExtensions;
 
-    /// <summary>The files of <paramref name="folder"/> with a supported extension, sorted by name (ordinal); possibly none.</summary>
-    public static IReadOnlyList<string> ImageFilesIn(string folder) =>
-        Directory.EnumerateFiles(folder)
-            .Where(f => SupportedExtensions.Contains(Path.GetExtension(f).ToLowerInvariant()))
-            .OrderBy(f => Path.GetFileName(f), StringComparer.Ordinal)
-            .ToList();
-
-    /// <summary>
-    /// The images of a folder that must hold some, sorted by name; <paramref name="description"/> names the folder in
-    /// the errors ("Evaluation folder", "--calibrate folder").
-    /// </summary>
-    /// <exception cref="DirectoryNotFoundException">The folder does not exist.</exception>
-    /// <exception cref="InvalidDataException">The folder holds no image of a supported format.</exception>
-    public static IReadOnlyList<string> RequireImageFilesIn(string folder, string description)
-    {
-        ArgumentNullException.ThrowIfNull(folder);
-        if (!Directory.Exists(folder))
-            throw new DirectoryNotFoundException($"{description} '{folder}' does not exist.");
-        var files = ImageFilesIn(folder);
-        if (files.Count == 0)
-            throw new InvalidDataException($"{description} '{folder}' holds no image ({string.Join(", ", SupportedExtensions)}).");
-        return files;
-    }
-
     /// <summary>Creates an image over <paramref name="pixels"/> (not copied).</summary>
     /// <param name="width">Width in pixels, at least 1.</param>
     /// <param name="height">Height in pixels, at least 1.</param>

@@ -1,7 +1,8 @@
 using MLNet.SuperRes.Engine;
+using MLNet.SuperRes.OnnxGraphs;
 using MLNet.SuperRes.Trainer.Export;
 using Onnx;
-using static MLNet.SuperRes.Trainer.Export.OnnxGraphBuilder;
+using static MLNet.SuperRes.OnnxGraphs.OnnxGraphBuilder;
 using static MLNet.SuperRes.Trainer.Export.OnnxNames;
 
 namespace MLNet.SuperRes.Trainer.Archs;

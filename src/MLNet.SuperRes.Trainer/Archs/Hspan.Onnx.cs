@@ -1,3 +1,4 @@
+using MLNet.SuperRes.OnnxGraphs;
 using MLNet.SuperRes.Trainer.Export;
 using static MLNet.SuperRes.Trainer.Export.OnnxNames;
 

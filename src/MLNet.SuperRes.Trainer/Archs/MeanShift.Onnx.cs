@@ -1,5 +1,6 @@
+using MLNet.SuperRes.OnnxGraphs;
 using MLNet.SuperRes.Trainer.Export;
-using static MLNet.SuperRes.Trainer.Export.OnnxGraphBuilder;
+using static MLNet.SuperRes.OnnxGraphs.OnnxGraphBuilder;
 using static MLNet.SuperRes.Trainer.Export.OnnxNames;
 
 namespace MLNet.SuperRes.Trainer.Archs;

@@ -1,6 +1,7 @@
 using Onnx;
+using MLNet.SuperRes.OnnxGraphs;
 using MLNet.SuperRes.Trainer.Export;
-using static MLNet.SuperRes.Trainer.Export.OnnxGraphBuilder;
+using static MLNet.SuperRes.OnnxGraphs.OnnxGraphBuilder;
 using static MLNet.SuperRes.Trainer.Export.OnnxNames;
 
 namespace MLNet.SuperRes.Trainer.Archs;

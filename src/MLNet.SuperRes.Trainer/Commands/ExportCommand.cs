@@ -77,7 +77,7 @@ public static class ExportCommand
         {
             if (File.Exists(folder))
                 throw new UsageException($"--calibrate '{folder}' is a file; give a folder of images.");
-            try { RgbImage.RequireImageFilesIn(folder, "--calibrate folder"); }
+            try { ImageFolder.RequireImages(folder, "--calibrate folder"); }
             catch (Exception e) when (e is DirectoryNotFoundException or InvalidDataException) { throw new UsageException(e.Message); }
         }
         var parsedStatistic = statistic switch

@@ -4,12 +4,6 @@ using MLNet.SuperRes.Evaluation.Images;
 
 namespace MLNet.SuperRes.Trainer.Data;
 
-/// <summary>One training picture: the HR image mod-cropped to the scale and its MATLAB-bicubic LR, both 8-bit RGB.</summary>
-public sealed record TrainingPair(string Name, RgbImage HighRes, RgbImage LowRes);
-
-/// <summary>A batch of aligned patches as float planar RGB in [0, 1]: [B, 3, p, p] and [B, 3, s*p, s*p].</summary>
-public sealed record PatchBatch(long Iteration, float[] LowRes, float[] HighRes, int BatchSize, int PatchSize, int Scale);
-
 /// <summary>
 /// The training images held in memory with their LR made once (MATLAB-compatible bicubic), and
 /// deterministic batch sampling: batch i depends only on (seed, i), so a resumed run sees exactly
@@ -28,8 +22,7 @@ public sealed class TrainingSet
     /// </summary>
     public static TrainingSet Load(IEnumerable<string> folders, int scale, int lrPatchSize, Action<string>? log = null)
     {
-        var files = folders.SelectMany(RgbImage.ImageFilesIn).ToList();
-        if (files.Count == 0) throw new InvalidDataException($"No images ({string.Join(", ", RgbImage.SupportedExtensions)}) in {string.Join(", ", folders)}.");
+        var files = folders.SelectMany(folder => ImageFolder.RequireImages(folder, "Training folder")).ToList();
         var pairs = new TrainingPair?[files.Count];
         var unreadable = new ConcurrentDictionary<int, string>();
         Parallel.For(0, files.Count, i =>
@@ -103,49 +96,5 @@ public sealed class TrainingSet
         z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9UL;
         z = (z ^ (z >> 27)) * 0x94D049BB133111EBUL;
         return (int)((z ^ (z >> 31)) & 0x7FFFFFFF);
-    }
-}
-
-/// <summary>Builds upcoming batches on background threads, in order, so the device never waits for data.</summary>
-public sealed class BatchPrefetcher : IDisposable
-{
-    private readonly BlockingCollection<Task<PatchBatch>> queue;
-    private readonly CancellationTokenSource cancel = new();
-    private readonly Task producer;
-
-    public BatchPrefetcher(TrainingSet set, long firstIteration, long lastIteration, int batchSize, int patchSize, int seed, int threads)
-    {
-        queue = new BlockingCollection<Task<PatchBatch>>(boundedCapacity: Math.Max(2, threads * 2));
-        var gate = new SemaphoreSlim(Math.Max(1, threads));
-        producer = Task.Run(() =>
-        {
-            try
-            {
-                for (long i = firstIteration; i <= lastIteration && !cancel.IsCancellationRequested; i++)
-                {
-                    long iteration = i;
-                    gate.Wait(cancel.Token);
-                    var work = Task.Run(() =>
-                    {
-                        try { return set.Sample(iteration, batchSize, patchSize, seed); }
-                        finally { gate.Release(); }
-                    });
-                    queue.Add(work, cancel.Token);
-                }
-            }
-            catch (OperationCanceledException) { }
-            finally { queue.CompleteAdding(); }
-        });
-    }
-
-    /// <summary>The next batch in iteration order.</summary>
-    public PatchBatch Next() => queue.Take().GetAwaiter().GetResult();
-
-    public void Dispose()
-    {
-        cancel.Cancel();
-        while (queue.TryTake(out _)) { }
-        try { producer.Wait(); } catch (AggregateException) { }
-        cancel.Dispose();
     }
 }

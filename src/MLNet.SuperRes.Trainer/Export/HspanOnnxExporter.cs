@@ -3,6 +3,7 @@ using Google.Protobuf;
 using MLNet.SuperRes.Engine;
 using MLNet.SuperRes.Engine.Attention;
 using MLNet.SuperRes.Files;
+using MLNet.SuperRes.OnnxGraphs;
 using MLNet.SuperRes.Trainer.Archs;
 using MLNet.SuperRes.Trainer.Checkpoints;
 using Onnx;

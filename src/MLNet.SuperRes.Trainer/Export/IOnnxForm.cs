@@ -1,3 +1,5 @@
+using MLNet.SuperRes.OnnxGraphs;
+
 namespace MLNet.SuperRes.Trainer.Export;
 
 /// <summary>

@@ -1,6 +1,7 @@
 using TorchSharp;
 using TorchSharp.Modules;
-using static MLNet.SuperRes.Trainer.Export.OnnxGraphBuilder;
+using MLNet.SuperRes.OnnxGraphs;
+using static MLNet.SuperRes.OnnxGraphs.OnnxGraphBuilder;
 using static MLNet.SuperRes.Trainer.Export.OnnxNames;
 
 namespace MLNet.SuperRes.Trainer.Export;

@@ -1,3 +1,5 @@
+using MLNet.SuperRes.OnnxGraphs;
+
 namespace MLNet.SuperRes.Trainer.Export;
 
 /// <summary>
@@ -9,7 +11,7 @@ namespace MLNet.SuperRes.Trainer.Export;
 /// </summary>
 internal static class OnnxNames
 {
-    public const string ConstantPrefix = "const_";
+    public const string ConstantPrefix = OnnxGraphBuilder.ConstantPrefix;
 
     /// <summary>Joins a module path and a child or parameter name the way state_dict keys do.</summary>
     public static string Join(string path, string name) => path.Length == 0 ? name : $"{path}.{name}";

@@ -155,19 +155,19 @@ public sealed class CheckpointDirectory
 
     /// <summary>
     /// The complete copy of <paramref name="snapshot"/> with the highest iteration among NAME, NAME.old
-    /// and NAME.tmp. Complete: a manifest, or for NAME and NAME.old written before manifests existed,
-    /// all three files. Each candidate's files are verified against its manifest once, here.
+    /// and NAME.tmp. Complete: it has its manifest, whose files are verified once, here. A NAME without one
+    /// was not written by this trainer's save, and is refused rather than passed over.
     /// </summary>
     private (string Folder, TrainingState State)? Newest(string snapshot)
     {
         string final = Folder(snapshot);
         (string Folder, TrainingState State)? best = null;
-        foreach (var (folder, legacyAllowed) in new[] { (final, true), (final + ".old", true), (final + ".tmp", false) })
+        if (Directory.Exists(final) && !FileManifest.Exists(final))
+            throw new InvalidDataException($"Training checkpoint '{final}' has no {FileManifest.FileName}, so its files cannot be verified " +
+                "(it was not written by this trainer's save). Delete or move that folder to resume from another snapshot, if one is left.");
+        foreach (var folder in new[] { final, final + ".old", final + ".tmp" })
         {
-            if (!Directory.Exists(folder)) continue;
-            bool complete = FileManifest.Exists(folder)
-                || (legacyAllowed && SnapshotFiles.All(f => File.Exists(Path.Combine(folder, f))));
-            if (!complete) continue;
+            if (!FileManifest.Exists(folder)) continue;
             TrainingState state;
             try { state = ReadVerifiedState(folder); }
             catch (InvalidDataException) when (folder != final && Directory.Exists(final))
@@ -185,7 +185,7 @@ public sealed class CheckpointDirectory
         TrainingState state;
         try
         {
-            if (FileManifest.Exists(folder)) FileManifest.VerifyAll(folder);
+            FileManifest.VerifyAll(folder);
             state = JsonSerializer.Deserialize(File.ReadAllText(path), TrainerJson.Default.TrainingState)
                 ?? throw new InvalidDataException("empty state");
         }

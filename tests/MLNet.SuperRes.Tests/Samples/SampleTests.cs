@@ -148,7 +148,7 @@ public sealed class SampleTests(ITestOutputHelper output) : IDisposable
                 expected.Add(relative);
             }
         string model = Path.Combine(_temp, "nearest-x2.onnx");
-        File.WriteAllBytes(model, SuperResolve.TestOnnxModels.Resize(2));
+        File.WriteAllBytes(model, TestOnnxModels.Resize(2));
 
         // Three processes at once, one shard each, over one folder.
         var shards = Enumerable.Range(0, 3).Select(k => Task.Run(() =>
@@ -194,7 +194,7 @@ public sealed class SampleTests(ITestOutputHelper output) : IDisposable
             for (int i = 0; i < 2; i++)
                 card.Clone(m => m.Crop(new Rectangle(20 * i, 10, 30, 20))).SaveAsPng(Path.Combine(folder, $"p{i}.png"));
         string model = Path.Combine(_temp, "nearest-x2.onnx");
-        File.WriteAllBytes(model, SuperResolve.TestOnnxModels.Resize(2));
+        File.WriteAllBytes(model, TestOnnxModels.Resize(2));
 
         // OUT inside IN, recursive: a rerun must not upscale the first run's outputs again.
         string inner = Path.Combine(folder, "x2");

@@ -143,15 +143,15 @@ public sealed class EvalCommandTests : IDisposable
     {
         using var scope = TorchSharp.torch.NewDisposeScope();
         // x2_small's reference output was computed with its own top-k, not the paper's 128 that eval assumed.
-        var config = Tests.Archs.Reference.Config("x2_small");
-        using var io = Tests.Archs.Reference.Tensors("x2_small.io.safetensors");
+        var config = Reference.Config("x2_small");
+        using var io = Reference.Tensors("x2_small.io.safetensors");
         var input = io["input"];
         var tiling = TilePlan.Exactly((int)Math.Max(input.shape[2], input.shape[3]), 0);
-        using var upscaler = (CheckpointUpscaler)EvalModels.Open(Tests.Archs.Reference.PathOf("x2_small.pt"), 2, tiling, config.TopK, config.ResScale);
+        using var upscaler = (CheckpointUpscaler)EvalModels.Open(Reference.PathOf("x2_small.pt"), 2, tiling, config.TopK, config.ResScale);
         Assert.Equal((config.TopK, config.ResScale), (upscaler.Model.Config.TopK, upscaler.Model.Config.ResScale));
         upscaler.Model.eval();
         using var _ = TorchSharp.torch.no_grad();
-        var (max, _) = Tests.Archs.Reference.Difference(upscaler.Model.call(input), io["output"]);
+        var (max, _) = Reference.Difference(upscaler.Model.call(input), io["output"]);
         Assert.True(max <= 1e-4, $"max abs difference {max}");
     }
 }

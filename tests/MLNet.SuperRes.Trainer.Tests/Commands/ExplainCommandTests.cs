@@ -1,5 +1,4 @@
 using System.Text.Json;
-using MLNet.SuperRes.Tests.SuperResolve;
 using MLNet.SuperRes.Trainer.Checkpoints;
 using MLNet.SuperRes.Trainer.Commands;
 using MLNet.SuperRes.Trainer.Tests.Explain;

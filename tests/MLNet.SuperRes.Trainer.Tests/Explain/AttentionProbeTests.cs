@@ -1,7 +1,7 @@
 using Google.Protobuf;
 using Microsoft.ML.OnnxRuntime;
 using MLNet.SuperRes.Engine;
-using MLNet.SuperRes.Tests.SuperResolve;
+using MLNet.SuperRes.OnnxGraphs;
 using MLNet.SuperRes.Trainer.Archs;
 using MLNet.SuperRes.Trainer.Explain;
 using MLNet.SuperRes.Trainer.Export;

@@ -2,6 +2,7 @@ using Google.Protobuf;
 using Microsoft.ML.OnnxRuntime;
 using MLNet.SuperRes.Engine;
 using MLNet.SuperRes.Engine.Attention;
+using MLNet.SuperRes.OnnxGraphs;
 using MLNet.SuperRes.Trainer.Export;
 using Onnx;
 
@@ -135,7 +136,7 @@ public sealed class AttentionKernelTests
     {
         string path = checkpoint.StartsWith("hspan", StringComparison.Ordinal)
             ? Path.Combine(SharedData.RepoRoot, "src", "MLNet.SuperRes", "Models", checkpoint)
-            : Tests.Archs.Reference.PathOf(checkpoint);
+            : Reference.PathOf(checkpoint);
         ModelProto model;
         using (var network = MLNet.SuperRes.Trainer.Checkpoints.HspanCheckpoint.Load(path))
         {
@@ -213,7 +214,7 @@ public sealed class AttentionKernelTests
     /// <summary>The small official x2 network as exported now, and as a file from before the attention function (inlined, no kernel metadata).</summary>
     private static (byte[] Now, byte[] Before) SmallExports()
     {
-        using var network = MLNet.SuperRes.Trainer.Checkpoints.HspanCheckpoint.Load(Tests.Archs.Reference.PathOf("x2_small.weights.safetensors"));
+        using var network = MLNet.SuperRes.Trainer.Checkpoints.HspanCheckpoint.Load(Reference.PathOf("x2_small.weights.safetensors"));
         network.eval();
         var now = HspanOnnxExporter.Build(network, new OnnxExportInfo("x2_small"));
         var before = FunctionInliner.Inline(now);
@@ -226,7 +227,7 @@ public sealed class AttentionKernelTests
     public void AFileFromBeforeTheFunctionRunsAsItDid()
     {
         var (now, before) = SmallExports();
-        using var image = MLNet.SuperRes.Tests.SuperResolve.TestImages.Texture(50, 44, seed: 9);
+        using var image = TestImages.Texture(50, 44, seed: 9);
         using var old = new SuperResolver(new SuperResolutionOptions { ModelBytes = before, Scale = 2 });
         using var body = new SuperResolver(new SuperResolutionOptions { ModelBytes = now, Scale = 2, AttentionKernel = false });
         using var kernel = new SuperResolver(new SuperResolutionOptions { ModelBytes = now, Scale = 2, TileSize = old.TileSize });
@@ -238,7 +239,7 @@ public sealed class AttentionKernelTests
         Assert.Equal(fromBody.Pixels.ToArray(), fromOld.Pixels.ToArray()); // the same graph, the same tiles
         using var fromKernel = kernel.Upscale(image);
         Assert.True(AttentionKernel.RunsOnThisThread > runs);
-        Assert.True(MLNet.SuperRes.Tests.SuperResolve.TestImages.MaxAbsDifference(fromOld.Pixels.ToArray(), fromKernel.Pixels.ToArray()) <= 1);
+        Assert.True(TestImages.MaxAbsDifference(fromOld.Pixels.ToArray(), fromKernel.Pixels.ToArray()) <= 1);
     }
 
     [Fact]
@@ -249,7 +250,7 @@ public sealed class AttentionKernelTests
         model.MetadataProps.Single(p => p.Key == OnnxContract.AttentionKernel).Value = (AttentionKernel.Version + 1).ToString(System.Globalization.CultureInfo.InvariantCulture);
         using var resolver = new SuperResolver(new SuperResolutionOptions { ModelBytes = model.ToByteArray(), Scale = 2 });
         Assert.Contains($"expects attention kernel version {AttentionKernel.Version + 1}", resolver.AttentionKernelFailure);
-        using var image = MLNet.SuperRes.Tests.SuperResolve.TestImages.Texture(20, 16, seed: 2);
+        using var image = TestImages.Texture(20, 16, seed: 2);
         long runs = AttentionKernel.RunsOnThisThread;
         Assert.Equal(40, resolver.Upscale(image).Width);
         Assert.Equal(runs, AttentionKernel.RunsOnThisThread);

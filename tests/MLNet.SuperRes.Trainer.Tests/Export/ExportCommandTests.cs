@@ -1,4 +1,3 @@
-using MLNet.SuperRes.Trainer.Tests.Archs;
 using MLNet.SuperRes.Trainer.Archs;
 using MLNet.SuperRes.Trainer.Checkpoints;
 using MLNet.SuperRes.Trainer.Commands;
@@ -126,7 +125,7 @@ public class ExportCommandTests : IDisposable
         string file = Path.Combine(dir, "file.png");
         File.WriteAllText(file, "");
         string Fill(string text) => text.Replace("{missing}", Path.Combine(dir, "missing")).Replace("{empty}", empty).Replace("{file}", file)
-            .Replace("{t91}", Path.Combine(MLNet.SuperRes.Tests.SharedData.Data, "train", "T91"));
+            .Replace("{t91}", Path.Combine(SharedData.Data, "train", "T91"));
         var onnx = Path.Combine(dir, "m.onnx");
         var (code, _, error) = Run(["--checkpoint", Reference.PathOf("x2_small.weights.safetensors"), "--output", onnx, .. int8Args.Select(Fill)]);
         Assert.Equal(2, code);
@@ -140,7 +139,7 @@ public class ExportCommandTests : IDisposable
     {
         var onnx = Path.Combine(dir, "x2-int8.onnx");
         var (code, output, error) = Run("--checkpoint", Reference.PathOf("x2_small.weights.safetensors"), "--topk", "16", "--output", onnx, "--verify",
-            "--int8", "--calibrate", Path.Combine(MLNet.SuperRes.Tests.SharedData.Data, "train", "T91"), "--calibrate-images", "2");
+            "--int8", "--calibrate", Path.Combine(SharedData.Data, "train", "T91"), "--calibrate-images", "2");
 
         Assert.True(code == 0, $"exit {code}: {error}");
         Assert.DoesNotContain("warning", error);
@@ -161,7 +160,7 @@ public class ExportCommandTests : IDisposable
     public void CalibratingOnATestSetIsWarnedAbout()
     {
         var onnx = Path.Combine(dir, "x2-int8.onnx");
-        string set5 = Path.Combine(MLNet.SuperRes.Tests.SharedData.Data, "Set5");
+        string set5 = Path.Combine(SharedData.Data, "Set5");
         var (code, _, error) = Run("--checkpoint", Reference.PathOf("x2_small.weights.safetensors"), "--topk", "16", "--output", onnx,
             "--int8", "--calibrate", set5 + Path.DirectorySeparatorChar, "--calibrate-images", "1");
         Assert.True(code == 0, $"exit {code}: {error}");

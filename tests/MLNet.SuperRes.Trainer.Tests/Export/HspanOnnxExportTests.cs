@@ -1,5 +1,4 @@
 using Google.Protobuf;
-using MLNet.SuperRes.Trainer.Tests.Archs;
 using MLNet.SuperRes.Trainer.Archs;
 using MLNet.SuperRes.Trainer.Checkpoints;
 using MLNet.SuperRes.Engine;

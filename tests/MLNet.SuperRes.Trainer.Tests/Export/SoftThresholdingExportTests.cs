@@ -1,6 +1,6 @@
 using MLNet.SuperRes.Engine;
 using Google.Protobuf;
-using MLNet.SuperRes.Trainer.Tests.Archs;
+using MLNet.SuperRes.OnnxGraphs;
 using MLNet.SuperRes.Trainer.Archs;
 using MLNet.SuperRes.Trainer.Export;
 using MLNet.SuperRes.Trainer.Torch;

@@ -44,8 +44,8 @@ public sealed class CheckpointOnnxAgreementTests : IDisposable
     {
         // man and bridge are stored grey: the engine keeps grey content grey, for both models alike
         // (a separate tiler for checkpoints did not, and scored man 0.17 dB apart at x4).
-        var config = Tests.Archs.Reference.Config("x4_small");
-        string checkpoint = Tests.Archs.Reference.PathOf("x4_small.pt"), onnx = Path.Combine(_dir, "x4_small.onnx");
+        var config = Reference.Config("x4_small");
+        string checkpoint = Reference.PathOf("x4_small.pt"), onnx = Path.Combine(_dir, "x4_small.onnx");
         using (var model = HspanCheckpoint.Load(checkpoint, config.TopK, config.ResScale))
         {
             model.eval();

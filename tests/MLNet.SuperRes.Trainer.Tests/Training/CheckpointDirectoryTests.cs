@@ -1,4 +1,5 @@
 using MLNet.SuperRes.Trainer.Archs;
+using MLNet.SuperRes.Trainer.Checkpoints;
 using MLNet.SuperRes.Trainer.Torch;
 using MLNet.SuperRes.Trainer.Training;
 using TorchSharp.Modules;
@@ -146,16 +147,29 @@ public class CheckpointDirectoryTests : IDisposable
     [InlineData(-7, "iteration -7 is negative")]
     public void ImpossibleStateValuesAreRefused(long iteration, string message)
     {
-        // Written as an older trainer did (no manifest), so only the values themselves can tell.
+        // Edited with the manifest redone (the hashes agree), so only the values themselves can tell.
         var root = Path.Combine(dir, "state");
         new CheckpointDirectory(root).Save(CheckpointDirectory.Latest, model, optimizer, At(3));
         var snapshot = Path.Combine(root, CheckpointDirectory.Latest);
-        File.Delete(Path.Combine(snapshot, "manifest.json"));
         var state = Path.Combine(snapshot, "state.json");
         File.WriteAllText(state, File.ReadAllText(state).Replace("\"iteration\": 3", $"\"iteration\": {iteration}"));
+        FileManifest.Write(snapshot, Directory.GetFiles(snapshot).Select(Path.GetFileName).Where(f => f != FileManifest.FileName)!);
 
         var e = Assert.Throws<InvalidDataException>(() => new CheckpointDirectory(root).ReadLatestState());
         Assert.Contains(message, e.Message);
+    }
+
+    [Fact]
+    public void ASnapshotWithoutItsManifestIsRefusedNotPassedOver()
+    {
+        var root = Path.Combine(dir, "unverifiable");
+        new CheckpointDirectory(root).Save(CheckpointDirectory.Latest, model, optimizer, At(3));
+        new CheckpointDirectory(root).Save(CheckpointDirectory.Latest, model, optimizer, At(6)); // latest.old holds 3
+        var snapshot = Path.Combine(root, CheckpointDirectory.Latest);
+        File.Delete(Path.Combine(snapshot, "manifest.json"));
+
+        var e = Assert.Throws<InvalidDataException>(() => new CheckpointDirectory(root).ReadLatestState());
+        Assert.Contains($"'{snapshot}' has no manifest.json", e.Message);
     }
 
     [Fact]

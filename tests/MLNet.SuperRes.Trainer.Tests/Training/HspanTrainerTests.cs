@@ -84,19 +84,6 @@ public class HspanTrainerTests : IDisposable
     }
 
     [Fact]
-    public void AnUnreadableTrainingImageIsNamedBeforeTraining()
-    {
-        var data = Directory.CreateDirectory(Path.Combine(dir, "data")).FullName;
-        foreach (var file in Directory.GetFiles(Set5)) File.Copy(file, Path.Combine(data, Path.GetFileName(file)));
-        var bytes = File.ReadAllBytes(Directory.GetFiles(Set5, "*.png")[0]);
-        File.WriteAllBytes(Path.Combine(data, "truncated.png"), bytes[..(bytes.Length / 2)]);
-
-        var e = Assert.Throws<InvalidDataException>(() => TrainingSet.Load([data], 2, 8));
-        Assert.Contains("1 training image(s) cannot be read", e.Message);
-        Assert.Contains("truncated.png", e.Message);
-    }
-
-    [Fact]
     public void AValidationImageTooSmallToScoreFailsBeforeTheFirstIteration()
     {
         var val = Directory.CreateDirectory(Path.Combine(dir, "val-images")).FullName;

@@ -21,7 +21,7 @@ internal static class CalibrationCrops
     {
         var files = new List<string>();
         foreach (var folder in folders)
-            files.AddRange(RgbImage.RequireImageFilesIn(folder, "Calibration folder"));
+            files.AddRange(ImageFolder.RequireImages(folder, "Calibration folder"));
         return files;
     }
 

@@ -1,6 +1,7 @@
 using Google.Protobuf;
 using Microsoft.ML.OnnxRuntime;
 using MLNet.SuperRes.Engine;
+using MLNet.SuperRes.OnnxGraphs;
 using Onnx;
 
 namespace MLNet.SuperRes.Trainer.Export.Quantization;

@@ -1,8 +1,9 @@
 using System.Runtime.InteropServices;
 using Google.Protobuf;
 using Onnx;
-using static MLNet.SuperRes.Trainer.Export.OnnxGraphBuilder;
+using static MLNet.SuperRes.OnnxGraphs.OnnxGraphBuilder;
 using DataType = Onnx.TensorProto.Types.DataType;
+using MLNet.SuperRes.OnnxGraphs;
 
 namespace MLNet.SuperRes.Trainer.Export.Quantization;
 

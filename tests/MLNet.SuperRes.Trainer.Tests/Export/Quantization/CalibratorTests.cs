@@ -1,4 +1,5 @@
 using MLNet.SuperRes.Engine;
+using MLNet.SuperRes.OnnxGraphs;
 using MLNet.SuperRes.Trainer.Export;
 using MLNet.SuperRes.Trainer.Export.Quantization;
 using Onnx;

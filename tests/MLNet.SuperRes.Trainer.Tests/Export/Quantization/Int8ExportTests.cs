@@ -22,7 +22,7 @@ public sealed class Int8ExportTests(ITestOutputHelper log)
     private static readonly Lazy<(ModelProto Float, ModelProto Int8, IReadOnlyDictionary<string, ActivationRange> Ranges)> small = new(Build);
 
     /// <summary>Training images: calibration on the first of T91's, the check on others.</summary>
-    private static IReadOnlyList<string> T91 => RgbImage.ImageFilesIn(Path.Combine(SharedData.Data, "train", "T91"));
+    private static IReadOnlyList<string> T91 => ImageFolder.Images(Path.Combine(SharedData.Data, "train", "T91"));
 
     private static (ModelProto, ModelProto, IReadOnlyDictionary<string, ActivationRange>) Build()
     {

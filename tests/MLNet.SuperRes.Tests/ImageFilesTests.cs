@@ -1,0 +1,160 @@
+using Microsoft.ML.Data;
+
+namespace MLNet.SuperRes.Tests;
+
+public sealed class ImageFilesTests : IDisposable
+{
+    private readonly HostileFiles _files = new();
+
+    public void Dispose() => _files.Dispose();
+
+    [Theory]
+    [InlineData("Set5", "baby.png")]
+    [InlineData("Set5", "butterfly.png")]
+    [InlineData("Set14", "man.png")]      // stored grey
+    [InlineData("Set14", "comic.png")]
+    public void ReadsAsLoadImagesDoes(string set, string name)
+    {
+        string path = Path.Combine(SharedData.Data, set, name);
+        using var expected = MLImage.CreateFromFile(path);
+        using var actual = ImageFiles.Load(path);
+        Assert.Equal((expected.Width, expected.Height, expected.PixelFormat), (actual.Width, actual.Height, actual.PixelFormat));
+        Assert.True(expected.Pixels.SequenceEqual(actual.Pixels));
+        Assert.Equal(path, actual.Tag);
+    }
+
+    [Fact]
+    public void ADecompressionBombIsRefusedFromItsHeader()
+    {
+        string path = _files.Write("bomb.png", HostileFiles.PngDeclaring(60000, 60000));
+        Assert.True(new FileInfo(path).Length < 100_000);
+        var e = Assert.Throws<InvalidDataException>(() => ImageFiles.Load(path));
+        Assert.Contains(path, e.Message);
+        Assert.Contains("60000x60000", e.Message);
+        Assert.Contains("not decoded", e.Message);
+    }
+
+    [Fact]
+    public void TheLimitIsTheCallers()
+    {
+        string path = Path.Combine(TestImages.Set5Folder, "head.png"); // 280x280
+        Assert.Contains("280x280", Assert.Throws<InvalidDataException>(() => ImageFiles.Load(path, maxPixels: 280 * 280 - 1)).Message);
+        using var image = ImageFiles.Load(path, maxPixels: 280 * 280);
+        Assert.Equal(280, image.Width);
+    }
+
+    [Theory]
+    [InlineData(0.5)]
+    [InlineData(0.9)]
+    [InlineData(0.99)]
+    public void ATruncatedPngIsRefused(double fraction)
+    {
+        string path = _files.Write("cut.png", HostileFiles.Truncated("head.png", fraction));
+        var e = Assert.Throws<InvalidDataException>(() => ImageFiles.Load(path));
+        Assert.Contains(path, e.Message);
+        Assert.Contains("truncated", e.Message);
+    }
+
+    [Theory]
+    [InlineData(".jpg")]
+    [InlineData(".webp")]
+    public void TruncatedJpegAndWebpAreRefused(string extension)
+    {
+        using var head = TestImages.Load("head.png");
+        string whole = Path.Combine(_files.Folder, "whole" + extension);
+        ImageFiles.Save(head, whole, quality: 90);
+        byte[] bytes = File.ReadAllBytes(whole);
+        string path = _files.Write("cut" + extension, bytes[..(bytes.Length / 2)]);
+        Assert.Contains("truncated", Assert.Throws<InvalidDataException>(() => ImageFiles.Load(path)).Message);
+    }
+
+    [Fact]
+    public void ACorruptPngIsRefused()
+    {
+        byte[] bytes = File.ReadAllBytes(Path.Combine(TestImages.Set5Folder, "head.png"));
+        bytes[bytes.Length / 2] ^= 0xFF;
+        string path = _files.Write("flipped.png", bytes);
+        var e = Assert.Throws<InvalidDataException>(() => ImageFiles.Load(path));
+        Assert.Contains(path, e.Message);
+        Assert.Contains("corrupt", e.Message);
+    }
+
+    [Fact]
+    public void OtherFilesAreNamed()
+    {
+        string text = _files.Write("notes.png", "not an image"u8.ToArray());
+        Assert.Contains(text, Assert.Throws<InvalidDataException>(() => ImageFiles.Load(text)).Message);
+        string empty = _files.Write("empty.png", []);
+        Assert.Contains(empty, Assert.Throws<InvalidDataException>(() => ImageFiles.Load(empty)).Message);
+        Assert.Contains("is a folder", Assert.Throws<FileNotFoundException>(() => ImageFiles.Load(_files.Folder)).Message);
+        Assert.Contains("does not exist", Assert.Throws<FileNotFoundException>(() => ImageFiles.Load(Path.Combine(_files.Folder, "missing.png"))).Message);
+    }
+
+    [Fact]
+    public void AnAnimationIsRefusedAndAStillGifIsRead()
+    {
+        string animated = _files.Write("animated.gif", HostileFiles.AnimatedGif(3));
+        Assert.Contains("animation of 3 frames", Assert.Throws<InvalidDataException>(() => ImageFiles.Load(animated)).Message);
+        string still = _files.Write("still.gif", HostileFiles.AnimatedGif(1));
+        using var image = ImageFiles.Load(still);
+        Assert.Equal((8, 8), (image.Width, image.Height));
+    }
+
+    [Fact]
+    public void AStreamIsReadAndNamedByItsCaller()
+    {
+        using var stream = new MemoryStream(HostileFiles.PngDeclaring(20000, 20000));
+        Assert.Contains("upload #7", Assert.Throws<InvalidDataException>(() => ImageFiles.Load(stream, "upload #7")).Message);
+        using var good = File.OpenRead(Path.Combine(TestImages.Set5Folder, "bird.png"));
+        using var image = ImageFiles.Load(good, "bird");
+        Assert.Equal(288, image.Width);
+    }
+
+    [Theory]
+    [InlineData(".png")]
+    [InlineData(".webp")]
+    public void SaveIsLosslessForPngAndRoundTrips(string extension)
+    {
+        using var image = TestImages.Load("bird.png");
+        string path = Path.Combine(_files.Folder, "sub", "bird" + extension);
+        ImageFiles.Save(image, path, quality: 100);
+        using var back = ImageFiles.Load(path);
+        if (extension == ".png")
+            Assert.True(image.Pixels.SequenceEqual(back.Pixels));
+        else
+            Assert.True(TestImages.Psnr(TestImages.Rgba(image), TestImages.Rgba(back)) > 40);
+        Assert.Single(Directory.GetFiles(Path.GetDirectoryName(path)!)); // no temporary file left
+    }
+
+    [Fact]
+    public void SaveRefusesAnUnknownFormatAndLeavesTheOldFile()
+    {
+        using var image = TestImages.Load("bird.png");
+        string existing = _files.Write("keep.tga", [1, 2, 3]);
+        Assert.Contains("cannot write", Assert.Throws<ArgumentException>(() => ImageFiles.Save(image, existing)).Message);
+        Assert.Equal([1, 2, 3], File.ReadAllBytes(existing));
+        Assert.Contains("no extension", Assert.Throws<ArgumentException>(() => ImageFiles.Save(image, Path.Combine(_files.Folder, "out"))).Message);
+        Assert.False(ImageFiles.KeepsTransparency("x.jpg"));
+        Assert.True(ImageFiles.KeepsTransparency("x.png"));
+    }
+
+    [Fact]
+    public void SuperResolverReadsFilesHeaderFirst()
+    {
+        using var resolver = new SuperResolver(new SuperResolutionOptions { Scale = 2, MaxInputPixels = 1_000_000 });
+        string bomb = _files.Write("bomb.png", HostileFiles.PngDeclaring(60000, 60000));
+        Assert.Contains(bomb, Assert.Throws<InvalidDataException>(() => resolver.Upscale(bomb)).Message);
+        string cut = _files.Write("cut.png", HostileFiles.Truncated("head.png", 0.9));
+        Assert.Contains("truncated", Assert.Throws<InvalidDataException>(() => resolver.Upscale(cut)).Message);
+
+        using var small = TestImages.Gradient(20, 12);
+        string path = Path.Combine(_files.Folder, "small.png");
+        ImageFiles.Save(small, path);
+        using var fromFile = resolver.Upscale(path);
+        using var fromImage = resolver.Upscale(small);
+        Assert.Equal(TestImages.Rgba(fromImage), TestImages.Rgba(fromFile));
+        using var stream = File.OpenRead(path);
+        using var fromStream = resolver.Upscale(stream, "small");
+        Assert.Equal(TestImages.Rgba(fromImage), TestImages.Rgba(fromStream));
+    }
+}
