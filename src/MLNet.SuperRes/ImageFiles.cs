@@ -74,11 +74,60 @@ public static class ImageFiles
     /// <summary>As <see cref="Save(MLImage, string, int)"/>; <paramref name="losslessWebp"/> writes WebP lossless.</summary>
     internal static void Save(MLImage image, string path, int quality, bool losslessWebp)
     {
-        ArgumentNullException.ThrowIfNull(image);
         ArgumentNullException.ThrowIfNull(path);
+        using var data = Encode(image, EncodedFormatOf(path), quality, losslessWebp, $"'{path}'");
+        AtomicFile.Write(path, stream => data.SaveTo(stream));
+    }
+
+    /// <summary>
+    /// Writes <paramref name="image"/> to <paramref name="stream"/> (left open) in the format of <paramref name="extension"/>
+    /// (one of <see cref="WritableExtensions"/>, the dot optional: "png", ".jpg"): for an image that goes to a network
+    /// response or a blob rather than a file.
+    /// </summary>
+    /// <param name="image">The image to write.</param>
+    /// <param name="stream">Where the encoded image goes.</param>
+    /// <param name="extension">The format, as a file extension.</param>
+    /// <param name="quality">JPEG and WebP quality, 1 to 100.</param>
+    /// <exception cref="ArgumentException">The extension names no format this writes.</exception>
+    public static void Save(MLImage image, Stream stream, string extension, int quality = 95)
+    {
+        ArgumentNullException.ThrowIfNull(stream);
+        ArgumentNullException.ThrowIfNull(extension);
+        using var data = Encode(image, EncodedFormatOf(extension.StartsWith('.') ? extension : "." + extension), quality,
+            losslessWebp: false, $"a {extension} stream");
+        data.SaveTo(stream);
+    }
+
+    /// <summary>
+    /// Reads only the header of the image in <paramref name="stream"/>: its size, format and frame count, so that a caller
+    /// can decide (refuse an image too large for it, say) before <see cref="Load(Stream, string, long)"/> decodes a
+    /// pixel. The stream is left open at the position it had; <paramref name="name"/> names it in errors.
+    /// </summary>
+    /// <exception cref="InvalidDataException">The data is not an image of a readable format, or ends within its header.</exception>
+    public static ImageFileInfo Identify(Stream stream, string name)
+    {
+        ArgumentNullException.ThrowIfNull(stream);
+        ArgumentNullException.ThrowIfNull(name);
+        if (!stream.CanSeek)
+            throw new ArgumentException($"Identify needs a stream that can seek, to leave it where it was; '{name}' cannot.", nameof(stream));
+        long start = stream.Position;
+        try
+        {
+            using var skiaStream = new SKManagedStream(stream, disposeManagedStream: false);
+            using var codec = OpenCodec(skiaStream, name);
+            return new ImageFileInfo(codec.Info.Width, codec.Info.Height, codec.EncodedFormat.ToString().ToUpperInvariant(), Math.Max(1, codec.FrameCount));
+        }
+        finally
+        {
+            stream.Position = start;
+        }
+    }
+
+    private static SKData Encode(MLImage image, SKEncodedImageFormat format, int quality, bool losslessWebp, string destination)
+    {
+        ArgumentNullException.ThrowIfNull(image);
         ArgumentOutOfRangeException.ThrowIfLessThan(quality, 1);
         ArgumentOutOfRangeException.ThrowIfGreaterThan(quality, 100);
-        var format = EncodedFormatOf(path);
         var info = new SKImageInfo(image.Width, image.Height,
             image.PixelFormat == MLPixelFormat.Rgba32 ? SKColorType.Rgba8888 : SKColorType.Bgra8888, SKAlphaType.Premul);
         using var bitmap = new SKBitmap(info);
@@ -87,11 +136,10 @@ public static class ImageFiles
             throw new InvalidOperationException($"Could not lay out a {info.Width}x{info.Height} image for encoding.");
         unsafe { pixels.CopyTo(new Span<byte>((void*)bitmap.GetPixels(), pixels.Length)); }
         using var pixmap = bitmap.PeekPixels();
-        using var data = (format == SKEncodedImageFormat.Webp && losslessWebp
+        return (format == SKEncodedImageFormat.Webp && losslessWebp
                 ? pixmap.Encode(new SKWebpEncoderOptions(SKWebpEncoderCompression.Lossless, 100))
                 : pixmap.Encode(format, quality))
-            ?? throw new InvalidOperationException($"Could not encode the image for '{path}'.");
-        AtomicFile.Write(path, stream => data.SaveTo(stream));
+            ?? throw new InvalidOperationException($"Could not encode the image for {destination}.");
     }
 
     /// <summary>Whether the format of <paramref name="path"/>'s extension keeps transparency (JPEG does not).</summary>
@@ -137,12 +185,7 @@ public static class ImageFiles
         stream.Position = start;
 
         using var skiaStream = new SKManagedStream(stream, disposeManagedStream: false);
-        using var codec = SKCodec.Create(skiaStream, out SKCodecResult opened);
-        if (codec is null)
-            throw new InvalidDataException(opened == SKCodecResult.IncompleteInput
-                ? $"Image file '{name}' is truncated or damaged: it cannot be read past its header."
-                : $"Image file '{name}' is not an image of a format this library reads ({string.Join(", ", ReadableExtensions)}).");
-
+        using var codec = OpenCodec(skiaStream, name);
         int width = codec.Info.Width, height = codec.Info.Height;
         long pixelCount = (long)width * height;
         if (width <= 0 || height <= 0)
@@ -171,6 +214,12 @@ public static class ImageFiles
             || (codec.EncodedFormat == SKEncodedImageFormat.Png && headLength > PngColourTypeOffset && head[PngColourTypeOffset] == 4);
         return new DecodedImage(pixels, width, height, storesGrey);
     }
+
+    private static SKCodec OpenCodec(SKManagedStream stream, string name) =>
+        SKCodec.Create(stream, out SKCodecResult opened)
+        ?? throw new InvalidDataException(opened == SKCodecResult.IncompleteInput
+            ? $"Image file '{name}' is truncated or damaged: it cannot be read past its header."
+            : $"Image file '{name}' is not an image of a format this library reads ({string.Join(", ", ReadableExtensions)}).");
 
     /// <summary>Where a PNG's colour type byte lies: after the 8-byte signature, the IHDR length and type, width, height, bit depth.</summary>
     private const int PngColourTypeOffset = 25;

@@ -138,6 +138,41 @@ public sealed class ImageFilesTests : IDisposable
         Assert.True(ImageFiles.KeepsTransparency("x.png"));
     }
 
+    [Theory]
+    [InlineData("png")]
+    [InlineData(".jpg")]
+    [InlineData("webp")]
+    public void SaveToAStreamWritesWhatSaveToAFileWrites(string extension)
+    {
+        using var image = TestImages.Load("bird.png");
+        string path = Path.Combine(_files.Folder, "bird" + (extension.StartsWith('.') ? extension : "." + extension));
+        ImageFiles.Save(image, path, quality: 90);
+        using var stream = new MemoryStream();
+        ImageFiles.Save(image, stream, extension, quality: 90);
+        Assert.Equal(File.ReadAllBytes(path), stream.ToArray());
+        Assert.Contains("cannot write", Assert.Throws<ArgumentException>(() => ImageFiles.Save(image, new MemoryStream(), "tiff")).Message);
+    }
+
+    [Fact]
+    public void IdentifyReadsTheHeaderOnlyAndLeavesTheStreamWhereItWas()
+    {
+        using var bomb = new MemoryStream(HostileFiles.PngDeclaring(60000, 50000));
+        bomb.Position = 0;
+        Assert.Equal(new ImageFileInfo(60000, 50000, "PNG", 1), ImageFiles.Identify(bomb, "bomb"));
+        Assert.Equal(3_000_000_000L, ImageFiles.Identify(bomb, "bomb").Pixels);
+        Assert.Equal(0, bomb.Position);
+
+        using var animation = new MemoryStream(HostileFiles.AnimatedGif(3));
+        Assert.Equal(new ImageFileInfo(8, 8, "GIF", 3), ImageFiles.Identify(animation, "anim"));
+
+        using var cut = new MemoryStream(HostileFiles.Truncated("head.png", 0.5)); // header whole, data cut: decoding finds it
+        Assert.Equal(280, ImageFiles.Identify(cut, "cut").Width);
+        Assert.Contains("truncated", Assert.Throws<InvalidDataException>(() => ImageFiles.Load(cut, "cut")).Message);
+
+        var text = Assert.Throws<InvalidDataException>(() => ImageFiles.Identify(new MemoryStream("not an image"u8.ToArray()), "notes"));
+        Assert.Contains("'notes' is not an image", text.Message);
+    }
+
     [Fact]
     public void SuperResolverReadsFilesHeaderFirst()
     {

@@ -12,6 +12,7 @@ public sealed class PublicApiTests
         Assert.Equal(
         [
             "MLNet.SuperRes.CheckedImageLoadingEstimator",
+            "MLNet.SuperRes.ImageFileInfo",
             "MLNet.SuperRes.ImageFiles",
             "MLNet.SuperRes.ModelPrecision",
             "MLNet.SuperRes.SuperResolutionEstimator",
