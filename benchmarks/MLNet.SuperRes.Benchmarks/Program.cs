@@ -34,6 +34,9 @@ public static class Program
           tiles      --image <photo.png> [--sides 100,...,1000]
                      squares of each side through the default x2 model with the automatic tile and with it given
                      explicitly: tiles per image, time, PSNR between the two outputs
+          service    [--service samples/Service/bin/Release/net10.0/Service.dll] [--image <photo.png>] [--images 8] [--clients 1,2,4] [-- <service settings>]
+                     the upscaling service as its own process on loopback: images/s, latency p50/p95 and the server's peak
+                     memory with 1, 2 and 4 clients each sending the image one request after another
           agreement  --old <folder> --data <set>[,<set>] [--scales 2,3,4] [--precision fp32|int8] [--tile N] [--previous-body]
                      the embedded defaults against the models of the same names in <folder> (say, from the repository's
                      history) through SuperResolver, as SR papers score: PSNR-Y / SSIM of each, and how many 8-bit values differ
@@ -66,6 +69,8 @@ public static class Program
                 return AgreementBenchmark.Run(options);
             case "tiles":
                 return TilesBenchmark.Run(options);
+            case "service":
+                return ServiceBenchmark.Run(ParseOptions(args.Skip(1).TakeWhile(a => a != "--")), args.SkipWhile(a => a != "--").Skip(1));
             default:
                 Console.Error.WriteLine(Usage);
                 return 2;

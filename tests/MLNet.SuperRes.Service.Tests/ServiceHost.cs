@@ -1,0 +1,74 @@
+using System.Collections.Concurrent;
+using System.Net;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Service;
+
+namespace MLNet.SuperRes.Service.Tests;
+
+/// <summary>
+/// The service on Kestrel, on a free loopback port, with the settings a test gives over appsettings.json
+/// (the CPU, one scale unless told), and its log kept for the test to read.
+/// </summary>
+public sealed class ServiceHost : WebApplicationFactory<Program>
+{
+    private readonly Dictionary<string, string?> _settings = new()
+    {
+        ["Upscaling:Provider"] = "cpu",
+        ["Upscaling:Scales:0"] = "2",
+    };
+
+    public ServiceHost(params (string Key, string Value)[] settings)
+    {
+        foreach (var (key, value) in settings)
+            _settings["Upscaling:" + key] = value;
+        UseKestrel(kestrel => kestrel.Listen(IPAddress.Loopback, 0));
+        StartServer();
+    }
+
+    public ConcurrentQueue<string> Log { get; } = new();
+
+    public Uri Address => new(Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First());
+
+    public UpscaleQueue Queue => Services.GetRequiredService<UpscaleQueue>();
+
+    /// <summary>
+    /// A client whose abandoned responses close their connection at once, as a closed browser tab does (HttpClient's
+    /// default reads on for up to 2 s, to keep the connection).
+    /// </summary>
+    public HttpClient HangingUpClient() => new(new SocketsHttpHandler { MaxResponseDrainSize = 0 }) { BaseAddress = Address };
+
+    /// <summary>Waits until no request holds a place (a cancelled one gives its place back within a tile).</summary>
+    public async Task<TimeSpan> WaitUntilIdleAsync(TimeSpan limit)
+    {
+        var started = DateTime.UtcNow;
+        while (Queue.Admitted > 0 || Queue.Running > 0)
+        {
+            if (DateTime.UtcNow - started > limit)
+                throw new TimeoutException($"The service still holds {Queue.Admitted} request(s), {Queue.Running} running, after {limit.TotalSeconds} s.");
+            await Task.Delay(20);
+        }
+        return DateTime.UtcNow - started;
+    }
+
+    protected override void ConfigureWebHost(IWebHostBuilder builder)
+    {
+        builder.ConfigureAppConfiguration(configuration => configuration.AddInMemoryCollection(_settings));
+        builder.ConfigureLogging(logging => logging.AddProvider(new KeptLog(Log)));
+    }
+
+    private sealed class KeptLog(ConcurrentQueue<string> lines) : ILoggerProvider, ILogger
+    {
+        public ILogger CreateLogger(string categoryName) => this;
+        public IDisposable? BeginScope<TState>(TState state) where TState : notnull => null;
+        public bool IsEnabled(LogLevel logLevel) => logLevel >= LogLevel.Information;
+        public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter) =>
+            lines.Enqueue($"{logLevel}: {formatter(state, exception)}");
+        public void Dispose() { }
+    }
+}

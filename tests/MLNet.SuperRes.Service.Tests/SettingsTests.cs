@@ -1,0 +1,20 @@
+namespace MLNet.SuperRes.Service.Tests;
+
+/// <summary>Settings that cannot work stop the start, naming the setting; nothing half-starts.</summary>
+public sealed class SettingsTests
+{
+    [Theory]
+    [InlineData("Workers", "-1", "Upscaling:Workers must be from 0 to 256 (0: one per core), got '-1'.")]
+    [InlineData("QueueLength", "-5", "Upscaling:QueueLength must be from 0 to 100000, got '-5'.")]
+    [InlineData("MaxInputPixels", "0", "Upscaling:MaxInputPixels must be from 1 to 16777216, got '0'.")]
+    [InlineData("Provider", "tpu", "Upscaling:Provider must be auto, cuda or cpu, got 'tpu'.")]
+    [InlineData("Scales:1", "2", "Upscaling:Scales must name each scale once, got '2, 2'.")]
+    [InlineData("Models:3", "x3.onnx", "Upscaling:Models:3 must be one of the served scales (2), got '3'.")]
+    [InlineData("Models:2", "/nonexistent/x2.onnx", "Upscaling:Models:2: the model file '/nonexistent/x2.onnx' does not exist.")]
+    public void AnAbsurdSetting_StopsTheStart_NamingIt(string key, string value, string message)
+    {
+        var e = Assert.ThrowsAny<Exception>(() => new ServiceHost((key, value)).Dispose());
+        while (e.InnerException is not null && e is not InvalidOperationException) e = e.InnerException;
+        Assert.Equal(message, e.Message);
+    }
+}
