@@ -9,7 +9,8 @@ using Service;
 var builder = WebApplication.CreateBuilder(args);
 builder.Services.AddSingleton(services =>
 {
-    var settings = services.GetRequiredService<IConfiguration>().GetSection(UpscalingSettings.Section).Get<UpscalingSettings>() ?? new();
+    var settings = services.GetRequiredService<IConfiguration>().GetSection(UpscalingSettings.Section)
+        .Get<UpscalingSettings>(binding => binding.ErrorOnUnknownConfiguration = true) ?? new();
     settings.Validate();
     return settings;
 });

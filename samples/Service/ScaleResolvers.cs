@@ -6,7 +6,7 @@ namespace Service;
 /// One <see cref="SuperResolver"/> per served scale, opened once at start and shared by every worker
 /// (<see cref="SuperResolver.Upscale(MLImage, IProgress{SuperResolutionProgress}?, CancellationToken)"/> is thread-safe).
 /// </summary>
-public sealed class ScaleResolvers : IDisposable
+internal sealed class ScaleResolvers : IDisposable
 {
     private readonly Dictionary<int, SuperResolver> _resolvers = [];
 
@@ -16,10 +16,11 @@ public sealed class ScaleResolvers : IDisposable
         {
             foreach (int scale in settings.ServedScales)
             {
-                var resolver = new SuperResolver(settings.OptionsFor(scale));
+                var options = settings.OptionsFor(scale);
+                var resolver = new SuperResolver(options);
                 _resolvers.Add(scale, resolver);
                 logger.LogInformation("x{Scale}: {Model} on {Provider}, tiles of {TileSize}, {Threads} thread(s) an image",
-                    scale, settings.OptionsFor(scale).ModelPath ?? $"the embedded default ({settings.Precision})",
+                    scale, options.ModelPath ?? $"the embedded default ({settings.Precision})",
                     resolver.ExecutionProvider, resolver.TileSize, settings.ThreadsPerWorker);
                 if (resolver.CudaFailure is string cuda && settings.Provider == "auto")
                     logger.LogInformation("CUDA did not start, so the CPU is used ({Reason}); set Upscaling:Provider to cuda to make that an error", cuda);

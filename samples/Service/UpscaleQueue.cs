@@ -1,24 +1,76 @@
-using Microsoft.ML.Data;
 using System.Collections.Concurrent;
+using Microsoft.ML.Data;
 using MLNet.SuperRes;
 
 namespace Service;
 
-/// <summary>One image to upscale, from admission to its result.</summary>
-public sealed class UpscaleJob(MLImage image, SuperResolver resolver, IProgress<SuperResolutionProgress>? progress, CancellationToken cancellation)
+/// <summary>An upscaled image, encoded.</summary>
+internal sealed record EncodedImage(byte[] Bytes, int Width, int Height, OutputFormat Format);
+
+/// <summary>One image to upscale, from admission to its encoded result.</summary>
+internal sealed class UpscaleJob
 {
-    public MLImage Image { get; } = image;
-    public SuperResolver Resolver { get; } = resolver;
-    public IProgress<SuperResolutionProgress>? Progress { get; } = progress;
+    private const int Queued = 0, Running = 1, Cancelled = 2;
+    private int _state = Queued;
+    private CancellationTokenRegistration _whileQueued;
 
-    /// <summary>The request's: a client that goes away cancels the job, waiting or running (within one tile).</summary>
-    public CancellationToken Cancellation { get; } = cancellation;
+    /// <param name="cancellation">
+    /// The request's: a client that goes away cancels the job, at once while it waits, within one tile while it runs.
+    /// </param>
+    public UpscaleJob(MLImage image, SuperResolver resolver, OutputFormat format, int quality,
+        IProgress<SuperResolutionProgress> progress, CancellationToken cancellation)
+    {
+        Image = image;
+        Resolver = resolver;
+        Format = format;
+        Quality = quality;
+        Progress = progress;
+        Cancellation = cancellation;
+        _whileQueued = cancellation.Register(() =>
+        {
+            if (Interlocked.CompareExchange(ref _state, Cancelled, Queued) == Queued)
+                Result.TrySetCanceled(cancellation);
+        });
+    }
 
-    /// <summary>Completes with the upscaled image (the waiter disposes it), or as cancelled, or with the failure.</summary>
-    public TaskCompletionSource<MLImage> Result { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    public MLImage Image { get; }
+    public SuperResolver Resolver { get; }
+    public OutputFormat Format { get; }
+    public int Quality { get; }
+    public IProgress<SuperResolutionProgress> Progress { get; }
+    public CancellationToken Cancellation { get; }
+
+    /// <summary>Completes with the encoded image, as cancelled, or with the failure; the image is no longer read after.</summary>
+    public TaskCompletionSource<EncodedImage> Result { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     public DateTime QueuedAt { get; } = DateTime.UtcNow;
-    public DateTime StartedAt { get; internal set; }
+    public DateTime StartedAt { get; private set; }
+    public DateTime FinishedAt { get; private set; }
+
+    /// <summary>Runs the job on the calling worker, unless its client left while it waited.</summary>
+    public void Run()
+    {
+        _whileQueued.Dispose(); // waits for a callback in flight, so the state below is final
+        if (Interlocked.CompareExchange(ref _state, Running, Queued) != Queued)
+            return;
+        StartedAt = DateTime.UtcNow;
+        try
+        {
+            using var output = Resolver.Upscale(Image, Progress, Cancellation);
+            using var encoded = new MemoryStream();
+            ImageFiles.Save(output, encoded, Format.Extension, Quality);
+            FinishedAt = DateTime.UtcNow;
+            Result.TrySetResult(new EncodedImage(encoded.ToArray(), output.Width, output.Height, Format));
+        }
+        catch (OperationCanceledException) when (Cancellation.IsCancellationRequested)
+        {
+            Result.TrySetCanceled(Cancellation);
+        }
+        catch (Exception e)
+        {
+            Result.TrySetException(e);
+        }
+    }
 }
 
 /// <summary>
@@ -26,17 +78,15 @@ public sealed class UpscaleJob(MLImage image, SuperResolver resolver, IProgress<
 /// (<see cref="TryAdmit"/>), before its body is read: at most Workers + QueueLength requests hold an image at
 /// once, and the rest are answered 503 at once, so memory stays bounded however many clients call.
 /// </summary>
-public sealed class UpscaleQueue : IHostedService, IDisposable
+internal sealed class UpscaleQueue : IHostedService
 {
     private readonly BlockingCollection<UpscaleJob> _waiting = new(new ConcurrentQueue<UpscaleJob>());
     private readonly SemaphoreSlim _places;
     private readonly Thread[] _workers;
-    private readonly ILogger<UpscaleQueue> _logger;
     private int _running;
 
-    public UpscaleQueue(UpscalingSettings settings, ILogger<UpscaleQueue> logger)
+    public UpscaleQueue(UpscalingSettings settings)
     {
-        _logger = logger;
         Capacity = settings.WorkerCount + settings.QueueLength;
         _places = new SemaphoreSlim(Capacity, Capacity);
         // Dedicated threads: an upscale is seconds of CPU work that would starve the thread pool serving requests.
@@ -50,7 +100,7 @@ public sealed class UpscaleQueue : IHostedService, IDisposable
 
     public int Workers => _workers.Length;
 
-    /// <summary>Requests admitted and not yet finished (reading, waiting or running).</summary>
+    /// <summary>Requests admitted and not yet finished (reading, waiting, running or answering).</summary>
     public int Admitted => Capacity - _places.CurrentCount;
 
     public int Running => Volatile.Read(ref _running);
@@ -59,10 +109,16 @@ public sealed class UpscaleQueue : IHostedService, IDisposable
     public IDisposable? TryAdmit() => _places.Wait(0) ? new Place(_places) : null;
 
     /// <summary>Queues a job of an admitted request.</summary>
-    public void Enqueue(UpscaleJob job)
+    internal void Enqueue(UpscaleJob job)
     {
-        if (!_waiting.TryAdd(job))
-            job.Result.TrySetException(new InvalidOperationException("The service is stopping."));
+        try
+        {
+            _waiting.Add(job);
+        }
+        catch (InvalidOperationException)
+        {
+            job.Result.TrySetException(new RequestRefusedException(StatusCodes.Status503ServiceUnavailable, "The service is stopping."));
+        }
     }
 
     public Task StartAsync(CancellationToken cancellationToken)
@@ -72,48 +128,20 @@ public sealed class UpscaleQueue : IHostedService, IDisposable
         return Task.CompletedTask;
     }
 
+    /// <summary>Takes no more jobs; the workers finish theirs (the host cancels their requests as it stops).</summary>
     public Task StopAsync(CancellationToken cancellationToken)
     {
         _waiting.CompleteAdding();
-        foreach (var worker in _workers)
-            if (worker.IsAlive && !worker.Join(TimeSpan.FromSeconds(30)))
-                _logger.LogWarning("{Worker} did not stop within 30 s", worker.Name);
-        return Task.CompletedTask;
-    }
-
-    public void Dispose()
-    {
-        _waiting.Dispose();
-        _places.Dispose();
+        return Task.WhenAll(_workers.Select(worker => Task.Run(() => worker.Join(), CancellationToken.None))).WaitAsync(cancellationToken);
     }
 
     private void Work()
     {
         foreach (var job in _waiting.GetConsumingEnumerable())
         {
-            if (job.Cancellation.IsCancellationRequested)
-            {
-                job.Result.TrySetCanceled(job.Cancellation);
-                continue;
-            }
             Interlocked.Increment(ref _running);
-            try
-            {
-                job.StartedAt = DateTime.UtcNow;
-                job.Result.TrySetResult(job.Resolver.Upscale(job.Image, job.Progress, job.Cancellation));
-            }
-            catch (OperationCanceledException) when (job.Cancellation.IsCancellationRequested)
-            {
-                job.Result.TrySetCanceled(job.Cancellation);
-            }
-            catch (Exception e)
-            {
-                job.Result.TrySetException(e);
-            }
-            finally
-            {
-                Interlocked.Decrement(ref _running);
-            }
+            try { job.Run(); }
+            finally { Interlocked.Decrement(ref _running); }
         }
     }
 

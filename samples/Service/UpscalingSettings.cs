@@ -7,7 +7,7 @@ namespace Service;
 /// The service's settings, section "Upscaling" of appsettings.json, overridden as ASP.NET Core does: environment
 /// variables (<c>Upscaling__QueueLength=8</c>) or the command line (<c>--Upscaling:Provider cpu</c>).
 /// </summary>
-public sealed class UpscalingSettings
+internal sealed class UpscalingSettings
 {
     public const string Section = "Upscaling";
 
@@ -45,6 +45,9 @@ public sealed class UpscalingSettings
     /// <summary>The largest input image, in pixels, checked from the file's header before decoding.</summary>
     public long MaxInputPixels { get; set; } = 1920 * 1080;
 
+    /// <summary>The longest an upload may take to arrive, in seconds (a slow client holds a place meanwhile).</summary>
+    public int UploadTimeoutSeconds { get; set; } = 60;
+
     /// <summary>What a 503 asks the client to wait, in seconds.</summary>
     public int RetryAfterSeconds { get; set; } = 5;
 
@@ -63,6 +66,15 @@ public sealed class UpscalingSettings
                 throw Invalid(nameof(Scales), "must be scales from 1 to 16", scale.ToString(CultureInfo.InvariantCulture));
         if (ServedScales.Distinct().Count() != ServedScales.Length)
             throw Invalid(nameof(Scales), "must name each scale once", string.Join(", ", ServedScales));
+        foreach (int scale in ServedScales)
+        {
+            if (scale is not (2 or 3 or 4) && !Models.ContainsKey(scale.ToString(CultureInfo.InvariantCulture)))
+                throw new InvalidOperationException($"{Section}:{nameof(Scales)} names x{scale}, which has no embedded default: give its model as {Section}:{nameof(Models)}:{scale}.");
+            if (MaxInputPixels * scale * scale * 4 > Array.MaxLength)
+                throw Invalid(nameof(MaxInputPixels), string.Create(CultureInfo.InvariantCulture,
+                    $"must keep an x{scale} output within one array ({Array.MaxLength / 4 / (scale * scale):N0} pixels at most)"),
+                    MaxInputPixels.ToString(CultureInfo.InvariantCulture));
+        }
         foreach (var (key, path) in Models)
         {
             if (!int.TryParse(key, NumberStyles.None, CultureInfo.InvariantCulture, out int scale) || !ServedScales.Contains(scale))
@@ -78,7 +90,8 @@ public sealed class UpscalingSettings
         Range(nameof(Workers), Workers, 0, 256, " (0: one per core)");
         Range(nameof(ThreadsPerImage), ThreadsPerImage, 0, 1024, " (0: the cores shared out among the workers)");
         Range(nameof(QueueLength), QueueLength, 0, 100_000);
-        Range(nameof(MaxRequestBytes), MaxRequestBytes, 1, 1L << 31);
+        Range(nameof(MaxRequestBytes), MaxRequestBytes, 1, Array.MaxLength);
+        Range(nameof(UploadTimeoutSeconds), UploadTimeoutSeconds, 1, 86_400);
         Range(nameof(MaxInputPixels), MaxInputPixels, 1, SuperResolutionOptions.DefaultMaxInputPixels);
         Range(nameof(RetryAfterSeconds), RetryAfterSeconds, 1, 3600);
         Range(nameof(Quality), Quality, 1, 100);

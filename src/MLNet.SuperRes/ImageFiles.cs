@@ -93,7 +93,7 @@ public static class ImageFiles
     {
         ArgumentNullException.ThrowIfNull(stream);
         ArgumentNullException.ThrowIfNull(extension);
-        using var data = Encode(image, EncodedFormatOf(extension.StartsWith('.') ? extension : "." + extension), quality,
+        using var data = Encode(image, EncodedFormatOf(extension.StartsWith('.') ? extension : "." + extension, nameof(extension)), quality,
             losslessWebp: false, $"a {extension} stream");
         data.SaveTo(stream);
     }
@@ -104,6 +104,7 @@ public static class ImageFiles
     /// pixel. The stream is left open at the position it had; <paramref name="name"/> names it in errors.
     /// </summary>
     /// <exception cref="InvalidDataException">The data is not an image of a readable format, or ends within its header.</exception>
+    /// <exception cref="ArgumentException">The stream cannot seek (read it into a <see cref="MemoryStream"/> first).</exception>
     public static ImageFileInfo Identify(Stream stream, string name)
     {
         ArgumentNullException.ThrowIfNull(stream);
@@ -145,7 +146,7 @@ public static class ImageFiles
     /// <summary>Whether the format of <paramref name="path"/>'s extension keeps transparency (JPEG does not).</summary>
     public static bool KeepsTransparency(string path) => EncodedFormatOf(path) != SKEncodedImageFormat.Jpeg;
 
-    private static SKEncodedImageFormat EncodedFormatOf(string path)
+    private static SKEncodedImageFormat EncodedFormatOf(string path, string parameter = "path")
     {
         string extension = Path.GetExtension(path).ToLowerInvariant();
         return extension switch
@@ -153,8 +154,8 @@ public static class ImageFiles
             ".png" => SKEncodedImageFormat.Png,
             ".jpg" or ".jpeg" => SKEncodedImageFormat.Jpeg,
             ".webp" => SKEncodedImageFormat.Webp,
-            "" => throw new ArgumentException($"'{path}' has no extension to say which format to write ({string.Join(", ", WritableExtensions)}).", nameof(path)),
-            _ => throw new ArgumentException($"'{path}': cannot write the format of '{extension}' (use {string.Join(", ", WritableExtensions)}).", nameof(path)),
+            "" => throw new ArgumentException($"'{path}' has no extension to say which format to write ({string.Join(", ", WritableExtensions)}).", parameter),
+            _ => throw new ArgumentException($"'{path}': cannot write the format of '{extension}' (use {string.Join(", ", WritableExtensions)}).", parameter),
         };
     }
 

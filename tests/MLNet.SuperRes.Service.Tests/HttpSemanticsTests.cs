@@ -50,7 +50,7 @@ public sealed class HttpSemanticsTests(OneWorkerService service, ITestOutputHelp
         using var response = await _client.SendAsync(Uploads.Post(Small));
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         Assert.Equal("image/png", response.Content.Headers.ContentType?.MediaType);
-        Assert.Equal(Uploads.Expected(Small), await response.Content.ReadAsByteArrayAsync());
+        Assert.Equal(service.Host.Expected(Small), await response.Content.ReadAsByteArrayAsync());
         Assert.Contains(service.Host.Log, line => line.Contains("Upscaled upload (") && line.Contains("36x28) x2 to .png") && line.Contains("tiles, waited"));
     }
 
@@ -63,7 +63,7 @@ public sealed class HttpSemanticsTests(OneWorkerService service, ITestOutputHelp
         form.Add(file, "image", "crop.png");
         using var response = await _client.PostAsync("/upscale?scale=2", form);
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
-        Assert.Equal(Uploads.Expected(Small), await response.Content.ReadAsByteArrayAsync());
+        Assert.Equal(service.Host.Expected(Small), await response.Content.ReadAsByteArrayAsync());
         Assert.Contains(service.Host.Log, line => line.Contains("Upscaled crop.png ("));
     }
 
@@ -77,13 +77,13 @@ public sealed class HttpSemanticsTests(OneWorkerService service, ITestOutputHelp
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         Assert.Equal(contentType, response.Content.Headers.ContentType?.MediaType);
         byte[] body = await response.Content.ReadAsByteArrayAsync();
-        Assert.Equal(Uploads.Expected(Small, 2, extension), body);
+        Assert.Equal(service.Host.Expected(Small, extension), body);
         var info = Image.Identify(body);
         Assert.Equal((72, 56), (info.Width, info.Height));
     }
 
     [Fact]
-    public async Task Events_ReportEveryTileInOrder_ThenTheSameImage()
+    public async Task Events_ReportTilesAsTheyFinish_ThenTheSameImage()
     {
         using var response = await _client.SendAsync(Uploads.Post(Uploads.TestCard, events: true), HttpCompletionOption.ResponseHeadersRead);
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
@@ -102,7 +102,7 @@ public sealed class HttpSemanticsTests(OneWorkerService service, ITestOutputHelp
         Assert.Equal(progress[^1].Total, progress[^1].Done);
         Assert.NotNull(result);
         Assert.Equal((480, 320), (result.Value.GetProperty("width").GetInt32(), result.Value.GetProperty("height").GetInt32()));
-        Assert.Equal(Uploads.Expected(Uploads.TestCard), Convert.FromBase64String(result.Value.GetProperty("image").GetString()!));
+        Assert.Equal(service.Host.Expected(Uploads.TestCard), Convert.FromBase64String(result.Value.GetProperty("image").GetString()!));
     }
 
     [Theory]
@@ -131,6 +131,35 @@ public sealed class HttpSemanticsTests(OneWorkerService service, ITestOutputHelp
         using var undeclared = await _client.SendAsync(chunked);
         Assert.Equal(HttpStatusCode.RequestEntityTooLarge, undeclared.StatusCode);
         Assert.Contains("larger than the limit of 300,000 bytes (Upscaling:MaxRequestBytes)", await Uploads.DetailAsync(undeclared));
+    }
+
+    [Fact]
+    public async Task AMultipartBodyOverTheByteLimit_Is413_HoweverManyPartsItHas()
+    {
+        using var form = new MultipartFormDataContent();
+        for (int i = 0; i < 4; i++)
+            form.Add(new ByteArrayContent(new byte[OneWorkerService.MaxRequestBytes / 3]), "padding" + i);
+        var request = new HttpRequestMessage(HttpMethod.Post, "/upscale?scale=2") { Content = new StreamContent(await form.ReadAsStreamAsync()) };
+        request.Content.Headers.ContentType = form.Headers.ContentType;
+        request.Headers.TransferEncodingChunked = true; // no Content-Length, so only the reader can count
+        using var response = await _client.SendAsync(request);
+        Assert.Equal(HttpStatusCode.RequestEntityTooLarge, response.StatusCode);
+        Assert.Contains("(Upscaling:MaxRequestBytes)", await Uploads.DetailAsync(response));
+    }
+
+    [Theory]
+    [InlineData("multipart/form-data; boundary=\"b\"", "--b\r\nno header colon\r\n\r\nx\r\n--b--\r\n", "The multipart form is malformed")]
+    [InlineData("multipart/form-data; boundary=\"b\"", "--b\r\nContent-Disposition: form-data; name=\"f\"; filename=\"a.png\"\r\n\r\nunfinished", "The multipart form is malformed")]
+    [InlineData("multipart/form-data", "--b--\r\n", "needs a boundary of 1 to 70 characters")]
+    [InlineData("multipart/form-data; boundary=\"b\"", "--b\r\nContent-Disposition: form-data; name=\"note\"\r\n\r\nhello\r\n--b--\r\n", "has no file")]
+    public async Task AMalformedMultipartBody_Is400_SayingWhatIsWrong(string contentType, string body, string reason)
+    {
+        var content = new StringContent(body);
+        content.Headers.Remove("Content-Type");
+        content.Headers.TryAddWithoutValidation("Content-Type", contentType);
+        using var response = await _client.PostAsync("/upscale?scale=2", content);
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Contains(reason, await Uploads.DetailAsync(response));
     }
 
     [Fact]

@@ -9,6 +9,8 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Service;
 
+[assembly: CollectionBehavior(DisableTestParallelization = true)] // one service at a time: the load and browser tests share two cores
+
 namespace MLNet.SuperRes.Service.Tests;
 
 /// <summary>
@@ -35,7 +37,23 @@ public sealed class ServiceHost : WebApplicationFactory<Program>
 
     public Uri Address => new(Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First());
 
-    public UpscaleQueue Queue => Services.GetRequiredService<UpscaleQueue>();
+    internal UpscaleQueue Queue => Services.GetRequiredService<UpscaleQueue>();
+
+    internal UpscalingSettings Settings => Services.GetRequiredService<UpscalingSettings>();
+
+    /// <summary>
+    /// What <see cref="SuperResolver.Upscale(Stream, string)"/> gives for the same file with the service's options, in a
+    /// SuperResolver of its own, encoded as the service encodes it.
+    /// </summary>
+    public byte[] Expected(byte[] file, string extension = ".png")
+    {
+        using var resolver = new SuperResolver(Settings.OptionsFor(2));
+        using var input = new MemoryStream(file);
+        using var upscaled = resolver.Upscale(input, "expected");
+        using var encoded = new MemoryStream();
+        ImageFiles.Save(upscaled, encoded, extension, Settings.Quality);
+        return encoded.ToArray();
+    }
 
     /// <summary>
     /// A client whose abandoned responses close their connection at once, as a closed browser tab does (HttpClient's

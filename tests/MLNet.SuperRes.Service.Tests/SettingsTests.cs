@@ -11,10 +11,20 @@ public sealed class SettingsTests
     [InlineData("Scales:1", "2", "Upscaling:Scales must name each scale once, got '2, 2'.")]
     [InlineData("Models:3", "x3.onnx", "Upscaling:Models:3 must be one of the served scales (2), got '3'.")]
     [InlineData("Models:2", "/nonexistent/x2.onnx", "Upscaling:Models:2: the model file '/nonexistent/x2.onnx' does not exist.")]
+    [InlineData("Scales:0", "8", "Upscaling:Scales names x8, which has no embedded default: give its model as Upscaling:Models:8.")]
+    [InlineData("UploadTimeoutSeconds", "0", "Upscaling:UploadTimeoutSeconds must be from 1 to 86400, got '0'.")]
     public void AnAbsurdSetting_StopsTheStart_NamingIt(string key, string value, string message)
     {
         var e = Assert.ThrowsAny<Exception>(() => new ServiceHost((key, value)).Dispose());
         while (e.InnerException is not null && e is not InvalidOperationException) e = e.InnerException;
         Assert.Equal(message, e.Message);
+    }
+
+    [Fact]
+    public void AMisspelledSetting_StopsTheStart_NamingIt()
+    {
+        var e = Assert.ThrowsAny<Exception>(() => new ServiceHost(("QueueLenght", "8")).Dispose());
+        while (e.InnerException is not null && !e.Message.Contains("QueueLenght")) e = e.InnerException;
+        Assert.Contains("'QueueLenght'", e.Message);
     }
 }

@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using System.Net.Http.Headers;
 using System.Text.Json;
 using SixLabors.ImageSharp;
@@ -22,19 +21,6 @@ public static class Uploads
         using var png = new MemoryStream();
         crop.SaveAsPng(png);
         return png.ToArray();
-    }
-
-    private static readonly ConcurrentDictionary<int, SuperResolver> Resolvers = new();
-
-    /// <summary>What <see cref="SuperResolver.Upscale(string)"/> gives for the same file, written as the service writes it.</summary>
-    public static byte[] Expected(byte[] file, int scale = 2, string extension = ".png")
-    {
-        var resolver = Resolvers.GetOrAdd(scale, s => new SuperResolver(new SuperResolutionOptions { Scale = s }));
-        using var input = new MemoryStream(file);
-        using var upscaled = resolver.Upscale(input, "expected");
-        using var encoded = new MemoryStream();
-        ImageFiles.Save(upscaled, encoded, extension);
-        return encoded.ToArray();
     }
 
     public static HttpRequestMessage Post(byte[] body, string query = "scale=2", bool events = false)

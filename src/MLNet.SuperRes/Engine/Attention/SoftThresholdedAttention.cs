@@ -40,6 +40,11 @@ internal static unsafe class SoftThresholdedAttention
     /// <param name="keys">[keyChannels, positions].</param>
     /// <param name="valuesByPosition">[positions, valueChannels]: the values transposed, one position's vector contiguous.</param>
     /// <param name="output">[valueChannels, positions]: column i receives query i's attended vector.</param>
+    /// <param name="positions">Key and query positions of the image (its height times width).</param>
+    /// <param name="keyChannels">Channels of the queries and keys.</param>
+    /// <param name="valueChannels">Channels of the values and the output.</param>
+    /// <param name="firstRow">The first query row to attend.</param>
+    /// <param name="rowCount">How many query rows to attend.</param>
     /// <param name="scratch"><see cref="ScratchFloats"/> floats, 64-byte aligned.</param>
     /// <param name="supportSizes">Where given, receives each row's support size (for tests).</param>
     public static void AttendRows(float* queries, float* keys, float* valuesByPosition, float* output,
