@@ -33,6 +33,7 @@ const string Usage = """
       --compare FILE      also write FILE: bicubic (left) beside HSPAN (right); single images only
       --compare-region X,Y,W,H   compare only this part of the input, enlarged to 400+ px a side
       --in-place          allow an output to replace its own input
+      --verbose           say why CUDA did not start, in ONNX Runtime's words
     For a folder:
       --recursive         also the images in its subfolders, written to the same subfolders of OUT
       --shard K/N         only the files whose path hashes to K of N (K from 0 to N-1): N processes
@@ -100,7 +101,9 @@ using (resolver)
     Console.WriteLine($"{model}, x{resolver.Scale}, {resolver.ExecutionProvider}, tiles of {resolver.TileSize} px " +
                       $"(ready in {setup.Elapsed.TotalSeconds:F1} s)");
     if (resolver.CudaFailure is string reason)
-        Console.WriteLine($"CUDA did not start, running on the CPU: {reason}");
+        Console.WriteLine(arguments.Verbose
+            ? $"CUDA did not start, so the CPU is used: {reason}"
+            : "CUDA did not start, so the CPU is used (--provider cuda makes that an error; --verbose says why).");
     if (resolver.AttentionKernelFailure is string why)
         Console.WriteLine($"The attention runs as the model's standard ONNX operators, not the CPU kernel: {why}");
 

@@ -24,6 +24,9 @@ internal sealed class UpscaleArguments
     public int? SizeMultiple { get; init; }
     public bool SelfEnsemble { get; init; }
     public bool InPlace { get; init; }
+
+    /// <summary>Print what ONNX Runtime said where the short line says what happened.</summary>
+    public bool Verbose { get; init; }
     public bool Recursive { get; init; }
     public bool Overwrite { get; init; }
 
@@ -61,7 +64,7 @@ internal sealed class UpscaleArguments
     {
         var positional = new List<string>();
         var values = new Dictionary<string, string>();
-        bool selfEnsemble = false, inPlace = false, recursive = false, overwrite = false;
+        bool selfEnsemble = false, inPlace = false, recursive = false, overwrite = false, verbose = false;
         for (int i = 0; i < args.Length; i++)
         {
             string arg = args[i];
@@ -71,6 +74,7 @@ internal sealed class UpscaleArguments
             if (name == "in-place") { inPlace = true; continue; }
             if (name == "recursive") { recursive = true; continue; }
             if (name == "overwrite") { overwrite = true; continue; }
+            if (name == "verbose") { verbose = true; continue; }
             if (name is not ("scale" or "model" or "precision" or "provider" or "gpu" or "tile" or "overlap" or "threads" or "compare" or "compare-region" or "shard"
                 or "input-range" or "color-order" or "size-multiple"))
                 throw new ArgumentException($"Unknown option '{arg}'.");
@@ -121,6 +125,7 @@ internal sealed class UpscaleArguments
             InPlace = inPlace,
             Recursive = recursive,
             Overwrite = overwrite,
+            Verbose = verbose,
             Shard = values.TryGetValue("shard", out string? shard) ? ParseShard(shard) : null,
             ComparePath = values.GetValueOrDefault("compare"),
             CompareRegion = values.TryGetValue("compare-region", out string? region) ? Region(region) : null,
