@@ -33,6 +33,8 @@ const string Usage = """
       --compare FILE      also write FILE: bicubic (left) beside HSPAN (right); single images only
       --compare-region X,Y,W,H   compare only this part of the input, enlarged to 400+ px a side
       --in-place          allow an output to replace its own input
+      --keep-orientation  upscale the pixels as stored (by default a photo's EXIF orientation is applied,
+                          so the output is upright and needs no tag)
       --verbose           say why CUDA did not start, in ONNX Runtime's words
     For a folder:
       --recursive         also the images in its subfolders, written to the same subfolders of OUT
@@ -132,7 +134,7 @@ using (resolver)
         progress.Start();
         try
         {
-            using var image = ImageFiles.Load(input, SuperResolutionOptions.DefaultMaxInputPixels);
+            using var image = ImageFiles.Load(input, SuperResolutionOptions.DefaultMaxInputPixels, upright: !arguments.KeepOrientation);
             if (arguments.ComparePath is not null)
                 Comparison.Region(image, arguments.CompareRegion);
             using var upscaled = resolver.Upscale(image, progress, stop.Token);

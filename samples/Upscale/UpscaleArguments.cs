@@ -25,6 +25,9 @@ internal sealed class UpscaleArguments
     public bool SelfEnsemble { get; init; }
     public bool InPlace { get; init; }
 
+    /// <summary>Upscale the pixels as stored, ignoring the file's EXIF orientation.</summary>
+    public bool KeepOrientation { get; init; }
+
     /// <summary>Print what ONNX Runtime said where the short line says what happened.</summary>
     public bool Verbose { get; init; }
     public bool Recursive { get; init; }
@@ -64,7 +67,7 @@ internal sealed class UpscaleArguments
     {
         var positional = new List<string>();
         var values = new Dictionary<string, string>();
-        bool selfEnsemble = false, inPlace = false, recursive = false, overwrite = false, verbose = false;
+        bool selfEnsemble = false, inPlace = false, recursive = false, overwrite = false, verbose = false, keepOrientation = false;
         for (int i = 0; i < args.Length; i++)
         {
             string arg = args[i];
@@ -75,6 +78,7 @@ internal sealed class UpscaleArguments
             if (name == "recursive") { recursive = true; continue; }
             if (name == "overwrite") { overwrite = true; continue; }
             if (name == "verbose") { verbose = true; continue; }
+            if (name == "keep-orientation") { keepOrientation = true; continue; }
             if (name is not ("scale" or "model" or "precision" or "provider" or "gpu" or "tile" or "overlap" or "threads" or "compare" or "compare-region" or "shard"
                 or "input-range" or "color-order" or "size-multiple"))
                 throw new ArgumentException($"Unknown option '{arg}'.");
@@ -126,6 +130,7 @@ internal sealed class UpscaleArguments
             Recursive = recursive,
             Overwrite = overwrite,
             Verbose = verbose,
+            KeepOrientation = keepOrientation,
             Shard = values.TryGetValue("shard", out string? shard) ? ParseShard(shard) : null,
             ComparePath = values.GetValueOrDefault("compare"),
             CompareRegion = values.TryGetValue("compare-region", out string? region) ? Region(region) : null,

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Runtime.InteropServices;
 using Microsoft.ML.Data;
+using MLNet.SuperRes.Engine;
 using MLNet.SuperRes.Files;
 using SkiaSharp;
 
@@ -32,13 +33,23 @@ public static class ImageFiles
     /// <summary>The file extensions <see cref="Save(MLImage, string, int)"/> writes.</summary>
     public static IReadOnlyList<string> WritableExtensions { get; } = [".png", ".jpg", ".jpeg", ".webp"];
 
-    /// <summary>Reads an image file, refusing it from its header when it has more than <paramref name="maxPixels"/> pixels.</summary>
+    /// <summary>
+    /// Reads an image file, refusing it from its header when it has more than <paramref name="maxPixels"/> pixels. An EXIF
+    /// orientation (a phone photo stored sideways) is applied, so the image comes upright.
+    /// </summary>
     /// <exception cref="FileNotFoundException">The file does not exist, or is a folder.</exception>
     /// <exception cref="InvalidDataException">
     /// The file is not an image of a readable format, is larger than <paramref name="maxPixels"/>, is truncated or
     /// corrupt, or is an animation.
     /// </exception>
-    public static MLImage Load(string path, long maxPixels = SuperResolutionOptions.DefaultMaxInputPixels)
+    public static MLImage Load(string path, long maxPixels = SuperResolutionOptions.DefaultMaxInputPixels) =>
+        Load(path, maxPixels, upright: true);
+
+    /// <summary>
+    /// As <see cref="Load(string, long)"/>; with <paramref name="upright"/> false the pixels come as stored, whatever the
+    /// file's EXIF orientation says.
+    /// </summary>
+    public static MLImage Load(string path, long maxPixels, bool upright)
     {
         ArgumentNullException.ThrowIfNull(path);
         if (Directory.Exists(path))
@@ -46,18 +57,22 @@ public static class ImageFiles
         if (!File.Exists(path))
             throw new FileNotFoundException($"Image file '{path}' does not exist.", path);
         using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read);
-        var image = Decode(stream, path, maxPixels);
+        var image = Decode(stream, path, maxPixels, upright);
         image.Tag = path;
         return image;
     }
 
     /// <summary>Reads an image from <paramref name="stream"/> (left open); <paramref name="name"/> names it in errors.</summary>
     /// <exception cref="InvalidDataException">As for <see cref="Load(string, long)"/>.</exception>
-    public static MLImage Load(Stream stream, string name, long maxPixels = SuperResolutionOptions.DefaultMaxInputPixels)
+    public static MLImage Load(Stream stream, string name, long maxPixels = SuperResolutionOptions.DefaultMaxInputPixels) =>
+        Load(stream, name, maxPixels, upright: true);
+
+    /// <summary>As <see cref="Load(Stream, string, long)"/>; <paramref name="upright"/> as for <see cref="Load(string, long, bool)"/>.</summary>
+    public static MLImage Load(Stream stream, string name, long maxPixels, bool upright)
     {
         ArgumentNullException.ThrowIfNull(stream);
         ArgumentNullException.ThrowIfNull(name);
-        return Decode(stream, name, maxPixels);
+        return Decode(stream, name, maxPixels, upright);
     }
 
     /// <summary>
@@ -116,7 +131,9 @@ public static class ImageFiles
         {
             using var skiaStream = new SKManagedStream(stream, disposeManagedStream: false);
             using var codec = OpenCodec(skiaStream, name);
-            return new ImageFileInfo(codec.Info.Width, codec.Info.Height, codec.EncodedFormat.ToString().ToUpperInvariant(), Math.Max(1, codec.FrameCount));
+            bool sideways = (int)codec.EncodedOrigin >= 5; // orientations 5 to 8 swap width and height
+            return new ImageFileInfo(sideways ? codec.Info.Height : codec.Info.Width, sideways ? codec.Info.Width : codec.Info.Height,
+                codec.EncodedFormat.ToString().ToUpperInvariant(), Math.Max(1, codec.FrameCount), (int)codec.EncodedOrigin);
         }
         finally
         {
@@ -159,9 +176,9 @@ public static class ImageFiles
         };
     }
 
-    private static MLImage Decode(Stream stream, string name, long maxPixels)
+    private static MLImage Decode(Stream stream, string name, long maxPixels, bool upright)
     {
-        var decoded = Decode(stream, name, maxPixels, SKColorType.Bgra8888, SKAlphaType.Premul);
+        var decoded = Decode(stream, name, maxPixels, SKColorType.Bgra8888, SKAlphaType.Premul, upright);
         return MLImage.CreateFromPixels(decoded.Width, decoded.Height, MLPixelFormat.Bgra32, decoded.Pixels);
     }
 
@@ -169,7 +186,7 @@ public static class ImageFiles
     /// Decodes an image file (header first, as <see cref="Load(string, long)"/>) into 32-bit pixels of
     /// <paramref name="colorType"/> and <paramref name="alphaType"/>, saying whether the file stores one grey channel.
     /// </summary>
-    internal static DecodedImage Decode(Stream stream, string name, long maxPixels, SKColorType colorType, SKAlphaType alphaType)
+    internal static DecodedImage Decode(Stream stream, string name, long maxPixels, SKColorType colorType, SKAlphaType alphaType, bool upright = true)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(maxPixels, 1);
         if (!stream.CanSeek)
@@ -213,6 +230,13 @@ public static class ImageFiles
         // Skia reports grey PNGs and JPEGs as Gray8, but grey PNGs with alpha as colour: their IHDR says grey (type 4).
         bool storesGrey = codec.Info.ColorType == SKColorType.Gray8
             || (codec.EncodedFormat == SKEncodedImageFormat.Png && headLength > PngColourTypeOffset && head[PngColourTypeOffset] == 4);
+        int orientation = (int)codec.EncodedOrigin;
+        if (upright && orientation is > 1 and <= 8)
+        {
+            int k = DihedralTransform.OfExifOrientation(orientation);
+            pixels = DihedralTransform.ApplyToPixels(k, pixels, height, width);
+            (height, width) = DihedralTransform.TransformedSize(k, height, width);
+        }
         return new DecodedImage(pixels, width, height, storesGrey);
     }
 

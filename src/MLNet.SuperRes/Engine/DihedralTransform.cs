@@ -52,6 +52,32 @@ internal static class DihedralTransform
         }
     }
 
+    /// <summary>
+    /// The transform that turns an image stored with EXIF orientation <paramref name="orientation"/> (1 to 8) upright:
+    /// 6, a portrait phone photo stored landscape, is a quarter turn clockwise.
+    /// </summary>
+    public static int OfExifOrientation(int orientation) => orientation switch
+    {
+        1 => 0, 2 => 1, 3 => 3, 4 => 2, 5 => 4, 6 => 5, 7 => 7, 8 => 6,
+        _ => throw new ArgumentOutOfRangeException(nameof(orientation), orientation, "EXIF orientations are 1 to 8."),
+    };
+
+    /// <summary>Transform <paramref name="k"/> of 32-bit pixels (any channel order), into a new buffer.</summary>
+    public static byte[] ApplyToPixels(int k, ReadOnlySpan<byte> pixels, int height, int width)
+    {
+        var (tHeight, tWidth) = TransformedSize(k, height, width);
+        var result = new byte[pixels.Length];
+        var source = System.Runtime.InteropServices.MemoryMarshal.Cast<byte, uint>(pixels);
+        var destination = System.Runtime.InteropServices.MemoryMarshal.Cast<byte, uint>(result.AsSpan());
+        for (int y = 0; y < tHeight; y++)
+            for (int x = 0; x < tWidth; x++)
+            {
+                var (sy, sx) = SourceOf(k, y, x, tHeight, tWidth);
+                destination[y * tWidth + x] = source[sy * width + sx];
+            }
+        return result;
+    }
+
     private static bool Transposes(int k) => (k & 4) != 0;
 
     /// <summary>The pixel of the original image that lands at (y, x) of its transform k, which is tHeight × tWidth.</summary>

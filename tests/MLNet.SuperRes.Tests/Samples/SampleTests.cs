@@ -36,6 +36,21 @@ public sealed class SampleTests(ITestOutputHelper output) : IDisposable
     }
 
     [Fact]
+    public void Upscale_APortraitPhotoStoredSideways_ComesOutUpright_OrAsStoredWhenAsked()
+    {
+        DotnetCli.Build(UpscaleProject);
+        string input = Path.Combine(_temp, "portrait.jpg"), upright = Path.Combine(_temp, "upright.png"), stored = Path.Combine(_temp, "stored.png");
+        File.WriteAllBytes(input, OrientedPhotos.Jpeg(6, 60, 40)); // stored 60x40, shown 40x60
+        var (exitCode, log) = DotnetCli.RunSample(UpscaleProject, $"\"{input}\" \"{upright}\" --provider cpu", Minutes5);
+        Assert.True(exitCode == 0, log);
+        Assert.Equal((80, 120), Size(upright));
+        (exitCode, log) = DotnetCli.RunSample(UpscaleProject, $"\"{input}\" \"{stored}\" --provider cpu --keep-orientation", Minutes5);
+        Assert.True(exitCode == 0, log);
+        Assert.Equal((120, 80), Size(stored));
+        Assert.Null(Image.Identify(upright).Metadata.ExifProfile); // no stale tag to turn it again
+    }
+
+    [Fact]
     public void Upscale_WithPrecisionInt8_RunsTheEmbeddedInt8Model()
     {
         DotnetCli.Build(UpscaleProject);
