@@ -146,13 +146,25 @@ public static class ImageFiles
         ArgumentNullException.ThrowIfNull(image);
         ArgumentOutOfRangeException.ThrowIfLessThan(quality, 1);
         ArgumentOutOfRangeException.ThrowIfGreaterThan(quality, 100);
-        var info = new SKImageInfo(image.Width, image.Height,
-            image.PixelFormat == MLPixelFormat.Rgba32 ? SKColorType.Rgba8888 : SKColorType.Bgra8888, SKAlphaType.Premul);
-        using var bitmap = new SKBitmap(info);
         var pixels = image.Pixels;
-        if (bitmap.RowBytes != info.Width * 4 || bitmap.ByteCount != pixels.Length)
+        // The channels the image has, not those of MLImage's layout: an opaque image is written without alpha, an opaque
+        // grey one as grey (PNG, JPEG; WebP has no grey mode, and Skia no grey-with-alpha one).
+        var content = ContentAnalysis.Of(pixels, ChannelOffsets.Of(image.PixelFormat));
+        bool grey = content.ChannelsEqual && !content.HasAlpha;
+        var info = new SKImageInfo(image.Width, image.Height,
+            grey ? SKColorType.Gray8 : image.PixelFormat == MLPixelFormat.Rgba32 ? SKColorType.Rgba8888 : SKColorType.Bgra8888,
+            content.HasAlpha ? SKAlphaType.Premul : SKAlphaType.Opaque);
+        using var bitmap = new SKBitmap(info);
+        if (bitmap.RowBytes != info.Width * info.BytesPerPixel || bitmap.ByteCount != pixels.Length / 4 * info.BytesPerPixel)
             throw new InvalidOperationException($"Could not lay out a {info.Width}x{info.Height} image for encoding.");
-        unsafe { pixels.CopyTo(new Span<byte>((void*)bitmap.GetPixels(), pixels.Length)); }
+        unsafe
+        {
+            var target = new Span<byte>((void*)bitmap.GetPixels(), bitmap.ByteCount);
+            if (grey)
+                for (int i = 0; i < target.Length; i++) target[i] = pixels[4 * i];
+            else
+                pixels.CopyTo(target);
+        }
         using var pixmap = bitmap.PeekPixels();
         return (format == SKEncodedImageFormat.Webp && losslessWebp
                 ? pixmap.Encode(new SKWebpEncoderOptions(SKWebpEncoderCompression.Lossless, 100))

@@ -1,3 +1,4 @@
+using SixLabors.ImageSharp;
 using Microsoft.ML.Data;
 
 namespace MLNet.SuperRes.Tests;
@@ -151,6 +152,47 @@ public sealed class ImageFilesTests : IDisposable
         ImageFiles.Save(image, stream, extension, quality: 90);
         Assert.Equal(File.ReadAllBytes(path), stream.ToArray());
         Assert.Contains("cannot write", Assert.Throws<ArgumentException>(() => ImageFiles.Save(image, new MemoryStream(), "tiff")).Message);
+    }
+
+    /// <summary>PNG colour types: 0 grey, 2 RGB, 6 RGBA.</summary>
+    [Theory]
+    [InlineData("colour", 2)]
+    [InlineData("grey", 0)]
+    [InlineData("transparent", 6)]
+    public void SaveWritesTheChannelsTheImageHas_AndTheSamePixels(string kind, int pngColourType)
+    {
+        using var image = kind switch
+        {
+            "colour" => TestImages.Texture(20, 12, seed: 3),
+            "grey" => TestImages.Texture(20, 12, seed: 3, greyscale: true),
+            _ => WithAlpha(TestImages.Texture(20, 12, seed: 3)),
+        };
+        using var png = new MemoryStream();
+        ImageFiles.Save(image, png, "png");
+        Assert.Equal(pngColourType, png.GetBuffer()[25]);
+        png.Position = 0;
+        using var back = ImageFiles.Load(png, "back");
+        Assert.True(image.Pixels.SequenceEqual(back.Pixels));
+
+        using var jpeg = new MemoryStream();
+        ImageFiles.Save(image, jpeg, "jpg");
+        jpeg.Position = 0;
+        var components = SixLabors.ImageSharp.Image.Identify(jpeg).Metadata.GetJpegMetadata().ColorType;
+        Assert.Equal(kind == "grey" ? SixLabors.ImageSharp.Formats.Jpeg.JpegColorType.Luminance : SixLabors.ImageSharp.Formats.Jpeg.JpegColorType.YCbCrRatio420, components);
+    }
+
+    private static MLImage WithAlpha(MLImage image)
+    {
+        byte[] pixels = image.Pixels.ToArray();
+        for (int i = 0; i < pixels.Length; i += 4)
+        {
+            byte alpha = (byte)(i / 4 % 2 == 0 ? 255 : 128);
+            for (int c = 0; c < 3; c++) pixels[i + c] = (byte)(pixels[i + c] * alpha / 255); // premultiplied, as MLImage stores it
+            pixels[i + 3] = alpha;
+        }
+        var result = MLImage.CreateFromPixels(image.Width, image.Height, image.PixelFormat, pixels);
+        image.Dispose();
+        return result;
     }
 
     [Fact]
