@@ -44,7 +44,8 @@ public class AttentionProbeTests(ITestOutputHelper log)
             proto.Graph.Output.Add(OnnxGraphBuilder.ValueInfo(name, TensorProto.Types.DataType.Float, "N", "P", "P"));
         using var session = new InferenceSession(proto.ToByteArray());
         using var input = OrtValue.CreateTensorValueFromMemory(tile.Input, new long[] { 1, 3, tile.Height, tile.Width });
-        using var outputs = session.Run(new RunOptions(), [OnnxContract.InputName], [input], scoreNames.Concat(weightNames).ToArray());
+        using var runOptions = new RunOptions(); // held: one left to the finalizer can be freed while Run reads it
+        using var outputs = session.Run(runOptions, [OnnxContract.InputName], [input], scoreNames.Concat(weightNames).ToArray());
 
         int positions = tile.Width * tile.Height, query = tile.PixelRow * tile.Width + tile.PixelColumn;
         for (int k = 0; k < 2; k++)

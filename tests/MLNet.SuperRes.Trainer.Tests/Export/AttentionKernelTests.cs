@@ -115,7 +115,8 @@ public sealed class AttentionKernelTests
             using var qv = OrtValue.CreateTensorValueFromMemory(q.Data, q.Shape);
             using var kv = OrtValue.CreateTensorValueFromMemory(k.Data, k.Shape);
             using var vv = OrtValue.CreateTensorValueFromMemory(v.Data, v.Shape);
-            using var outputs = bodySession.Run(new RunOptions(), ["q", "k", "v"], [qv, kv, vv], ["out", "out/soft_thresholding"]);
+            using var runOptions = new RunOptions(); // held: one left to the finalizer can be freed while Run reads it
+            using var outputs = bodySession.Run(runOptions, ["q", "k", "v"], [qv, kv, vv], ["out", "out/soft_thresholding"]);
             var bodyAttended = outputs[0].GetTensorDataAsSpan<float>().ToArray();
             var weights = outputs[1].GetTensorDataAsSpan<float>();
             var bodySupport = new int[positions];
@@ -149,7 +150,8 @@ public sealed class AttentionKernelTests
         var input = image.ToPlanarFloat();
         using var session = new InferenceSession(model.ToByteArray());
         using var value = OrtValue.CreateTensorValueFromMemory(input, [1, 3, 40, 40]);
-        using var outputs = session.Run(new RunOptions(), [OnnxContract.InputName], [value], calls.SelectMany(c => c.Input).ToArray());
+        using var runOptions = new RunOptions(); // held: one left to the finalizer can be freed while Run reads it
+        using var outputs = session.Run(runOptions, [OnnxContract.InputName], [value], calls.SelectMany(c => c.Input).ToArray());
         (float[], long[]) Output(int i) => (outputs[i].GetTensorDataAsSpan<float>().ToArray(), outputs[i].GetTensorTypeAndShape().Shape);
         return calls.Select((_, b) => (Output(3 * b), Output(3 * b + 1), Output(3 * b + 2))).ToList();
     }
