@@ -114,7 +114,8 @@ public static class ImageFiles
     }
 
     /// <summary>
-    /// Reads only the header of the image in <paramref name="stream"/>: its size, format and frame count, so that a caller
+    /// Reads only the header of the image in <paramref name="stream"/>: its upright size, format, frame count and EXIF
+    /// orientation, so that a caller
     /// can decide (refuse an image too large for it, say) before <see cref="Load(Stream, string, long)"/> decodes a
     /// pixel. The stream is left open at the position it had; <paramref name="name"/> names it in errors.
     /// </summary>
