@@ -1,5 +1,5 @@
 using System.Reflection;
-using System.Reflection.Emit;
+using MLNet.SuperRes.Trainer.Tests.Infrastructure;
 using MLNet.SuperRes.Trainer.Torch;
 using TorchSharp;
 
@@ -15,8 +15,6 @@ namespace MLNet.SuperRes.Trainer.Tests.Torch;
 public sealed class ScalarLifetimeTests
 {
     private const BindingFlags Declared = BindingFlags.Public | BindingFlags.NonPublic | BindingFlags.Instance | BindingFlags.Static | BindingFlags.DeclaredOnly;
-    private static readonly Dictionary<short, OpCode> OpCodesByValue =
-        typeof(OpCodes).GetFields(BindingFlags.Public | BindingFlags.Static).Select(f => (OpCode)f.GetValue(null)!).ToDictionary(o => o.Value);
     private static readonly Assembly TorchSharpAssembly = typeof(Scalar).Assembly;
 
     [Fact]
@@ -98,39 +96,8 @@ public sealed class ScalarLifetimeTests
         method is MethodInfo { IsGenericMethod: true } generic ? generic.GetGenericMethodDefinition() : method;
 
     /// <summary>Every method a body calls, or takes the address of (a lambda handed to a delegate).</summary>
-    private static IEnumerable<MethodBase> Callees(MethodBase method)
-    {
-        byte[]? il;
-        try { il = method.GetMethodBody()?.GetILAsByteArray(); }
-        catch (Exception e) when (e is FileNotFoundException or FileLoadException or TypeLoadException or BadImageFormatException) { yield break; }
-        if (il is null) yield break;
-        for (int i = 0; i < il.Length;)
-        {
-            var op = il[i] == 0xFE ? OpCodesByValue[(short)(0xFE00 | il[i + 1])] : OpCodesByValue[il[i]];
-            i += op.Size;
-            if (op.OperandType == OperandType.InlineMethod)
-            {
-                MethodBase? callee = null;
-                try
-                {
-                    callee = method.Module.ResolveMethod(BitConverter.ToInt32(il, i),
-                        method.DeclaringType is { IsGenericType: true } t ? t.GetGenericArguments() : null,
-                        method.IsGenericMethod ? method.GetGenericArguments() : null);
-                }
-                catch (Exception e) when (e is ArgumentException or FileNotFoundException or FileLoadException or TypeLoadException or BadImageFormatException or MissingMethodException) { }
-                if (callee is not null) yield return callee;
-            }
-            i += op.OperandType switch
-            {
-                OperandType.InlineNone => 0,
-                OperandType.ShortInlineBrTarget or OperandType.ShortInlineI or OperandType.ShortInlineVar => 1,
-                OperandType.InlineVar => 2,
-                OperandType.InlineI8 or OperandType.InlineR => 8,
-                OperandType.InlineSwitch => 4 + 4 * BitConverter.ToInt32(il, i),
-                _ => 4,
-            };
-        }
-    }
+    private static IEnumerable<MethodBase> Callees(MethodBase method) =>
+        MethodBodyReader.Instructions(method).Select(i => i.Method).OfType<MethodBase>();
 
     private static Type Outermost(Type type)
     {
