@@ -21,10 +21,12 @@ internal static class ImageUpload
             throw TooLarge(request.ContentLength, maxBytes);
     }
 
-    /// <summary>The bytes of the upload, and a name for them in messages (the form's file name, else "upload").</summary>
+    /// <summary>
+    /// The bytes of the upload, and a name for them in messages (the form's file name, else "upload"). The caller has
+    /// refused a declared length over the limit (<see cref="CheckDeclaredLength"/>) before taking a place for it.
+    /// </summary>
     public static async Task<(MemoryStream Bytes, string Name)> ReadAsync(HttpRequest request, long maxBytes, TimeSpan deadline, CancellationToken cancellationToken)
     {
-        CheckDeclaredLength(request, maxBytes);
         // The server's own limit would answer first with a bare 413; the counting stream below holds the body to ours.
         if (request.HttpContext.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } serverLimit)
             serverLimit.MaxRequestBodySize = null;

@@ -111,7 +111,7 @@ internal static class UpscaleEndpoint
             : throw new RequestRefusedException(StatusCodes.Status400BadRequest, $"format must be png, jpeg or webp, got '{text}'.");
     }
 
-    /// <summary>From the header: not an image 415, too many pixels 413, an animation 422; then the decode: damaged 422.</summary>
+    /// <summary>From the header: not an image 415, too many pixels 413; then the decode: damaged or animated 422.</summary>
     private static MLImage Decode(Stream bytes, string name, long maxPixels)
     {
         ImageFileInfo info;
@@ -126,9 +126,6 @@ internal static class UpscaleEndpoint
         if (info.Pixels > maxPixels)
             throw new RequestRefusedException(StatusCodes.Status413PayloadTooLarge, string.Create(CultureInfo.InvariantCulture,
                 $"'{name}' is {info.Width}x{info.Height} = {info.Pixels:N0} pixels, more than the limit of {maxPixels:N0} (Upscaling:MaxInputPixels); it was not decoded."));
-        if (info.FrameCount > 1)
-            throw new RequestRefusedException(StatusCodes.Status422UnprocessableEntity,
-                $"'{name}' is an animation of {info.FrameCount} frames; send its frames as separate images.");
         try
         {
             return ImageFiles.Load(bytes, name, maxPixels);

@@ -98,17 +98,21 @@ internal sealed class UpscalingSettings
     }
 
     /// <summary>The library's options for one scale's model.</summary>
-    public SuperResolutionOptions OptionsFor(int scale) => new()
+    public SuperResolutionOptions OptionsFor(int scale)
     {
-        Scale = scale,
-        ModelPath = Models.GetValueOrDefault(scale.ToString(CultureInfo.InvariantCulture)),
-        DefaultModelPrecision = Models.ContainsKey(scale.ToString(CultureInfo.InvariantCulture)) ? ModelPrecision.Float32
-            : Precision == "int8" ? ModelPrecision.Int8 : ModelPrecision.Float32,
-        IntraOpNumThreads = ThreadsPerWorker,
-        MaxInputPixels = MaxInputPixels,
-        GpuDeviceId = Provider == "cpu" ? null : GpuDevice,
-        FallbackToCpu = Provider == "auto",
-    };
+        string? modelPath = Models.GetValueOrDefault(scale.ToString(CultureInfo.InvariantCulture));
+        return new()
+        {
+            Scale = scale,
+            ModelPath = modelPath,
+            // The precision chooses between the embedded defaults; a model of one's own has its own.
+            DefaultModelPrecision = modelPath is null && Precision == "int8" ? ModelPrecision.Int8 : ModelPrecision.Float32,
+            IntraOpNumThreads = ThreadsPerWorker,
+            MaxInputPixels = MaxInputPixels,
+            GpuDeviceId = Provider == "cpu" ? null : GpuDevice,
+            FallbackToCpu = Provider == "auto",
+        };
+    }
 
     private static void Range(string name, long value, long min, long max, string note = "")
     {
