@@ -192,13 +192,10 @@ public sealed class HttpSemanticsTests(OneWorkerService service, ITestOutputHelp
     [Fact]
     public async Task AFullService_Is503WithRetryAfter_AndAClientThatLeavesFreesItsWorkerWithinATile()
     {
-        using var leaving = new CancellationTokenSource();
-        using var hangingUp = service.Host.HangingUpClient();
-        var first = await hangingUp.SendAsync(Uploads.Post(Uploads.TestCard, events: true), HttpCompletionOption.ResponseHeadersRead, leaving.Token);
-        var events = Uploads.EventsAsync(first, leaving.Token).GetAsyncEnumerator();
-        Assert.True(await events.MoveNextAsync());
-        Assert.Equal("progress", events.Current.Name); // the only worker is busy with it now
-        int total = events.Current.Data.GetProperty("total").GetInt32();
+        var first = await LeavingClient.UploadAsync(service.Host, Uploads.TestCard);
+        var progress = await first.NextEventAsync();
+        Assert.Equal("progress", progress?.Name); // the only worker is busy with it now
+        int total = progress!.Value.Data.GetProperty("total").GetInt32();
 
         using (var refused = await _client.SendAsync(Uploads.Post(Small)))
         {
@@ -207,9 +204,7 @@ public sealed class HttpSemanticsTests(OneWorkerService service, ITestOutputHelp
             Assert.Equal("All 1 workers are busy and 0 images wait: try again in 7 s.", await Uploads.DetailAsync(refused));
         }
 
-        leaving.Cancel(); // and hang up, as a closed browser tab does
-        await events.DisposeAsync();
-        first.Dispose();
+        await first.DisposeAsync();
         var freed = await service.Host.WaitUntilIdleAsync(TimeSpan.FromSeconds(10));
         output.WriteLine($"worker free {freed.TotalMilliseconds:F0} ms after the client left");
         string cancelled = Assert.Single(service.Host.Log, line => line.Contains("Cancelled upload x2 by the client"));

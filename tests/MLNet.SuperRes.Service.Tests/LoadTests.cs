@@ -83,24 +83,17 @@ public sealed class LoadTests(ITestOutputHelper output)
         {
             for (int i = 0; i < 3; i++)
             {
-                using var client = host.HangingUpClient();
-                using var leaving = new CancellationTokenSource();
-                var response = await client.SendAsync(Uploads.Post(Uploads.TestCard, events: true), HttpCompletionOption.ResponseHeadersRead);
-                if (response.StatusCode == HttpStatusCode.ServiceUnavailable)
+                await using var client = await LeavingClient.UploadAsync(host, Uploads.TestCard);
+                if (client.StatusCode == HttpStatusCode.ServiceUnavailable)
                 {
                     Interlocked.Increment(ref refused);
-                    response.Dispose();
                     await Task.Delay(100);
                     continue;
                 }
-                Assert.Equal(HttpStatusCode.OK, response.StatusCode);
-                int leaveAfter = Random.Shared.Next(1, 6), seen = 0;
-                var events = Uploads.EventsAsync(response, leaving.Token).GetAsyncEnumerator();
-                while (seen++ < leaveAfter && await events.MoveNextAsync())
-                    Assert.Contains(events.Current.Name, new[] { "progress", "result" }); // a short wait may see it finish
-                leaving.Cancel();
-                await events.DisposeAsync();
-                response.Dispose();
+                Assert.Equal(HttpStatusCode.OK, client.StatusCode);
+                int leaveAfter = Random.Shared.Next(1, 6);
+                for (int seen = 0; seen < leaveAfter && await client.NextEventAsync() is { } e; seen++)
+                    Assert.Contains(e.Name, new[] { "progress", "result" }); // a short wait may see it finish
                 Interlocked.Increment(ref hungUp);
             }
         }));

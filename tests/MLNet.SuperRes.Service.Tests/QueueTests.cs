@@ -10,12 +10,9 @@ public sealed class QueueTests(ITestOutputHelper output)
     public async Task AWaitingClientThatLeaves_FreesItsPlaceAtOnce()
     {
         using var host = new ServiceHost(("Workers", "1"), ("QueueLength", "1"));
-        using var running = host.HangingUpClient();
+        var first = await LeavingClient.UploadAsync(host, Uploads.TestCard);
+        Assert.NotNull(await first.NextEventAsync()); // the worker is on it
         using var waiting = host.HangingUpClient();
-        using var leaveRunning = new CancellationTokenSource();
-        var first = await running.SendAsync(Uploads.Post(Uploads.TestCard, events: true), HttpCompletionOption.ResponseHeadersRead, leaveRunning.Token);
-        var firstEvents = Uploads.EventsAsync(first, leaveRunning.Token).GetAsyncEnumerator();
-        Assert.True(await firstEvents.MoveNextAsync()); // the worker is on it
 
         using var leaveWaiting = new CancellationTokenSource();
         var second = waiting.SendAsync(Uploads.Post(Uploads.TestCard), leaveWaiting.Token);
@@ -37,9 +34,7 @@ public sealed class QueueTests(ITestOutputHelper output)
         Assert.Equal(1, host.Queue.Running);
         Assert.Contains(host.Log, line => line.Contains("Cancelled upload x2 by the client while it waited for a worker"));
 
-        leaveRunning.Cancel();
-        await firstEvents.DisposeAsync();
-        first.Dispose();
+        await first.DisposeAsync();
         await host.WaitUntilIdleAsync(TimeSpan.FromSeconds(10));
         using var client = host.CreateClient();
         using var after = await client.SendAsync(Uploads.Post(Uploads.Crop(30, 40, 24, 20)));

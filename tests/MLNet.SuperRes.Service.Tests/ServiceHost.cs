@@ -56,7 +56,7 @@ public sealed class ServiceHost : WebApplicationFactory<Program>
     }
 
     /// <summary>
-    /// A client whose abandoned responses close their connection at once, as a closed browser tab does (HttpClient's
+    /// A client whose abandoned requests close their connection at once, as a closed browser tab does (HttpClient's
     /// default reads on for up to 2 s, to keep the connection).
     /// </summary>
     public HttpClient HangingUpClient() => new(new SocketsHttpHandler { MaxResponseDrainSize = 0 }) { BaseAddress = Address };
