@@ -1,3 +1,5 @@
+using System.Runtime.InteropServices;
+
 namespace MLNet.SuperRes.Engine;
 
 /// <summary>
@@ -16,19 +18,9 @@ internal static class DihedralTransform
     /// <summary>Writes transform <paramref name="k"/> of the planar image <paramref name="source"/> into <paramref name="destination"/>.</summary>
     public static void Apply(int k, ReadOnlySpan<float> source, int height, int width, Span<float> destination)
     {
-        var (tHeight, tWidth) = TransformedSize(k, height, width);
         int plane = height * width;
         for (int c = 0; c < 3; c++)
-        {
-            ReadOnlySpan<float> src = source.Slice(c * plane, plane);
-            Span<float> dst = destination.Slice(c * plane, plane);
-            for (int y = 0; y < tHeight; y++)
-                for (int x = 0; x < tWidth; x++)
-                {
-                    var (sy, sx) = SourceOf(k, y, x, tHeight, tWidth);
-                    dst[y * tWidth + x] = src[sy * width + sx];
-                }
-        }
+            Permute(k, source.Slice(c * plane, plane), height, width, destination.Slice(c * plane, plane));
     }
 
     /// <summary>
@@ -65,17 +57,21 @@ internal static class DihedralTransform
     /// <summary>Transform <paramref name="k"/> of 32-bit pixels (any channel order), into a new buffer.</summary>
     public static byte[] ApplyToPixels(int k, ReadOnlySpan<byte> pixels, int height, int width)
     {
-        var (tHeight, tWidth) = TransformedSize(k, height, width);
         var result = new byte[pixels.Length];
-        var source = System.Runtime.InteropServices.MemoryMarshal.Cast<byte, uint>(pixels);
-        var destination = System.Runtime.InteropServices.MemoryMarshal.Cast<byte, uint>(result.AsSpan());
+        Permute(k, MemoryMarshal.Cast<byte, uint>(pixels), height, width, MemoryMarshal.Cast<byte, uint>(result.AsSpan()));
+        return result;
+    }
+
+    /// <summary>Transform <paramref name="k"/> of one plane of elements (a float channel, a 32-bit pixel).</summary>
+    private static void Permute<T>(int k, ReadOnlySpan<T> source, int height, int width, Span<T> destination)
+    {
+        var (tHeight, tWidth) = TransformedSize(k, height, width);
         for (int y = 0; y < tHeight; y++)
             for (int x = 0; x < tWidth; x++)
             {
                 var (sy, sx) = SourceOf(k, y, x, tHeight, tWidth);
                 destination[y * tWidth + x] = source[sy * width + sx];
             }
-        return result;
     }
 
     private static bool Transposes(int k) => (k & 4) != 0;
