@@ -10,27 +10,33 @@ namespace MLNet.SuperRes.Service.Tests;
 public sealed class LeavingClient : IAsyncDisposable
 {
     private readonly HttpClient _client;
-    private readonly CancellationTokenSource _leave = new();
+    private readonly CancellationTokenSource _leave;
     private readonly HttpResponseMessage _response;
     private readonly IAsyncEnumerator<(string Name, JsonElement Data)> _events;
 
-    private LeavingClient(HttpClient client, HttpResponseMessage response)
+    private LeavingClient(HttpClient client, HttpResponseMessage response, CancellationTokenSource leave)
     {
         _client = client;
         _response = response;
-        _events = Uploads.EventsAsync(response, _leave.Token).GetAsyncEnumerator();
+        _leave = leave;
+        _events = Uploads.EventsAsync(response, leave.Token).GetAsyncEnumerator();
     }
 
     public static async Task<LeavingClient> UploadAsync(ServiceHost host, byte[] image)
     {
         var client = host.HangingUpClient();
+        var leave = new CancellationTokenSource();
         try
         {
-            return new LeavingClient(client, await client.SendAsync(Uploads.Post(image, events: true), HttpCompletionOption.ResponseHeadersRead));
+            // The token given to SendAsync stays on the response: cancelling it aborts the connection at once, where
+            // disposing an unread response alone was seen to leave it open, and the image to run to its end.
+            var response = await client.SendAsync(Uploads.Post(image, events: true), HttpCompletionOption.ResponseHeadersRead, leave.Token);
+            return new LeavingClient(client, response, leave);
         }
         catch
         {
             client.Dispose();
+            leave.Dispose();
             throw;
         }
     }
