@@ -105,6 +105,9 @@ internal sealed class UpscaleQueue : IHostedService
 
     public int Running => Volatile.Read(ref _running);
 
+    /// <summary>Jobs queued for a worker (those cancelled while they wait among them, until a worker passes them).</summary>
+    public int Waiting => _waiting.Count;
+
     /// <summary>A place for one request, or null when all are taken; disposing it gives the place back.</summary>
     public IDisposable? TryAdmit() => _places.Wait(0) ? new Place(_places) : null;
 

@@ -77,16 +77,19 @@ public sealed class ServiceHost : WebApplicationFactory<Program>
     protected override void ConfigureWebHost(IWebHostBuilder builder)
     {
         builder.ConfigureAppConfiguration(configuration => configuration.AddInMemoryCollection(_settings));
-        builder.ConfigureLogging(logging => logging.AddProvider(new KeptLog(Log)));
+        // Kestrel's connection events (a FIN, a reset) at Debug too: what a failed hang-up test needs to say what the server saw.
+        builder.ConfigureLogging(logging => logging.AddProvider(new KeptLog(Log))
+            .AddFilter<KeptLog>("Microsoft", LogLevel.Information)
+            .AddFilter<KeptLog>("Microsoft.AspNetCore.Server.Kestrel.Connections", LogLevel.Debug));
     }
 
     private sealed class KeptLog(ConcurrentQueue<string> lines) : ILoggerProvider, ILogger
     {
         public ILogger CreateLogger(string categoryName) => this;
         public IDisposable? BeginScope<TState>(TState state) where TState : notnull => null;
-        public bool IsEnabled(LogLevel logLevel) => logLevel >= LogLevel.Information;
+        public bool IsEnabled(LogLevel logLevel) => logLevel >= LogLevel.Debug;
         public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter) =>
-            lines.Enqueue($"{logLevel}: {formatter(state, exception)}");
+            lines.Enqueue($"{logLevel}: {formatter(state, exception)} [{DateTime.UtcNow:HH:mm:ss.fff}]");
         public void Dispose() { }
     }
 }
