@@ -35,6 +35,9 @@ const string Usage = """
       --in-place          allow an output to replace its own input
       --keep-orientation  upscale the pixels as stored (by default a photo's EXIF orientation is applied,
                           so the output is upright and needs no tag)
+      --strip-metadata    write no EXIF (camera, date, GPS place) into the output; by default the input's
+                          EXIF and its colour profile go with it (PNG, JPEG, WebP), and --strip-metadata
+                          still keeps the colour profile, which says what the pixel values mean
       --verbose           say why CUDA did not start, in ONNX Runtime's words
     For a folder:
       --recursive         also the images in its subfolders, written to the same subfolders of OUT
@@ -138,7 +141,8 @@ using (resolver)
             if (arguments.ComparePath is not null)
                 Comparison.Region(image, arguments.CompareRegion);
             using var upscaled = resolver.Upscale(image, progress, stop.Token);
-            ImageFiles.Save(upscaled, output);
+            var metadata = ImageFiles.ReadMetadata(input, upright: !arguments.KeepOrientation);
+            ImageFiles.Save(upscaled, output, arguments.StripMetadata ? metadata.WithoutExif() : metadata);
             if (arguments.ComparePath is string comparePath)
                 Comparison.Save(image, upscaled, comparePath, arguments.CompareRegion);
             string note = !ImageFiles.KeepsTransparency(output) && IsTransparent(image) ? " (JPEG has no transparency: it was dropped)" : "";

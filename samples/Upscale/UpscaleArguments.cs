@@ -28,6 +28,9 @@ internal sealed class UpscaleArguments
     /// <summary>Upscale the pixels as stored, ignoring the file's EXIF orientation.</summary>
     public bool KeepOrientation { get; init; }
 
+    /// <summary>Write the output without the input's EXIF (camera, date, place); its colour profile is kept.</summary>
+    public bool StripMetadata { get; init; }
+
     /// <summary>Print what ONNX Runtime said where the short line says what happened.</summary>
     public bool Verbose { get; init; }
     public bool Recursive { get; init; }
@@ -67,7 +70,7 @@ internal sealed class UpscaleArguments
     {
         var positional = new List<string>();
         var values = new Dictionary<string, string>();
-        bool selfEnsemble = false, inPlace = false, recursive = false, overwrite = false, verbose = false, keepOrientation = false;
+        bool selfEnsemble = false, inPlace = false, recursive = false, overwrite = false, verbose = false, keepOrientation = false, stripMetadata = false;
         for (int i = 0; i < args.Length; i++)
         {
             string arg = args[i];
@@ -79,6 +82,7 @@ internal sealed class UpscaleArguments
             if (name == "overwrite") { overwrite = true; continue; }
             if (name == "verbose") { verbose = true; continue; }
             if (name == "keep-orientation") { keepOrientation = true; continue; }
+            if (name == "strip-metadata") { stripMetadata = true; continue; }
             if (name is not ("scale" or "model" or "precision" or "provider" or "gpu" or "tile" or "overlap" or "threads" or "compare" or "compare-region" or "shard"
                 or "input-range" or "color-order" or "size-multiple"))
                 throw new ArgumentException($"Unknown option '{arg}'.");
@@ -131,6 +135,7 @@ internal sealed class UpscaleArguments
             Overwrite = overwrite,
             Verbose = verbose,
             KeepOrientation = keepOrientation,
+            StripMetadata = stripMetadata,
             Shard = values.TryGetValue("shard", out string? shard) ? ParseShard(shard) : null,
             ComparePath = values.GetValueOrDefault("compare"),
             CompareRegion = values.TryGetValue("compare-region", out string? region) ? Region(region) : null,

@@ -86,12 +86,23 @@ public static class ImageFiles
     /// <exception cref="ArgumentException">The extension names no format this writes.</exception>
     public static void Save(MLImage image, string path, int quality = 95) => Save(image, path, quality, losslessWebp: false);
 
+    /// <summary>
+    /// As <see cref="Save(MLImage, string, int)"/>, with the colour profile and EXIF of <paramref name="metadata"/> (those of
+    /// the input, from <see cref="ReadMetadata(string, bool)"/>) in the file. The EXIF's pixel dimensions are set to the
+    /// image's. A JPEG holds at most 64 KB of EXIF: a larger one is left out of a JPEG.
+    /// </summary>
+    public static void Save(MLImage image, string path, ImageMetadata metadata, int quality = 95)
+    {
+        ArgumentNullException.ThrowIfNull(metadata);
+        Save(image, path, quality, losslessWebp: false, metadata);
+    }
+
     /// <summary>As <see cref="Save(MLImage, string, int)"/>; <paramref name="losslessWebp"/> writes WebP lossless.</summary>
-    internal static void Save(MLImage image, string path, int quality, bool losslessWebp)
+    internal static void Save(MLImage image, string path, int quality, bool losslessWebp, ImageMetadata? metadata = null)
     {
         ArgumentNullException.ThrowIfNull(path);
-        using var data = Encode(image, EncodedFormatOf(path), quality, losslessWebp, $"'{path}'");
-        AtomicFile.Write(path, stream => data.SaveTo(stream));
+        var data = Encode(image, EncodedFormatOf(path), quality, losslessWebp, $"'{path}'", metadata);
+        AtomicFile.Write(path, stream => stream.Write(data));
     }
 
     /// <summary>
@@ -104,13 +115,51 @@ public static class ImageFiles
     /// <param name="extension">The format, as a file extension.</param>
     /// <param name="quality">JPEG and WebP quality, 1 to 100.</param>
     /// <exception cref="ArgumentException">The extension names no format this writes.</exception>
-    public static void Save(MLImage image, Stream stream, string extension, int quality = 95)
+    public static void Save(MLImage image, Stream stream, string extension, int quality = 95) =>
+        Save(image, stream, extension, ImageMetadata.None, quality);
+
+    /// <summary>
+    /// As <see cref="Save(MLImage, Stream, string, int)"/>, with the colour profile and EXIF of <paramref name="metadata"/>, as
+    /// <see cref="Save(MLImage, string, ImageMetadata, int)"/> writes them.
+    /// </summary>
+    public static void Save(MLImage image, Stream stream, string extension, ImageMetadata metadata, int quality = 95)
     {
         ArgumentNullException.ThrowIfNull(stream);
         ArgumentNullException.ThrowIfNull(extension);
-        using var data = Encode(image, EncodedFormatOf(extension.StartsWith('.') ? extension : "." + extension, nameof(extension)), quality,
-            losslessWebp: false, $"a {extension} stream");
-        data.SaveTo(stream);
+        ArgumentNullException.ThrowIfNull(metadata);
+        stream.Write(Encode(image, EncodedFormatOf(extension.StartsWith('.') ? extension : "." + extension, nameof(extension)), quality,
+            losslessWebp: false, $"a {extension} stream", metadata));
+    }
+
+    /// <summary>
+    /// The ICC profile and EXIF of an image file, to write with its upscaled copy. With <paramref name="upright"/> (as
+    /// <see cref="Load(string, long, bool)"/> reads the pixels) an EXIF orientation the reader applies is reset to 1, so
+    /// the output is not turned a second time; without it the orientation is kept, as the pixels are. Formats without
+    /// these (BMP, GIF) give <see cref="ImageMetadata.None"/>.
+    /// </summary>
+    /// <exception cref="FileNotFoundException">The file does not exist, or is a folder.</exception>
+    /// <exception cref="InvalidDataException">The file is not an image of a readable format.</exception>
+    public static ImageMetadata ReadMetadata(string path, bool upright = true)
+    {
+        ArgumentNullException.ThrowIfNull(path);
+        if (Directory.Exists(path))
+            throw new FileNotFoundException($"Image file '{path}' is a folder, not a file.", path);
+        if (!File.Exists(path))
+            throw new FileNotFoundException($"Image file '{path}' does not exist.", path);
+        using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read);
+        return ReadMetadata(stream, path, upright);
+    }
+
+    /// <summary>As <see cref="ReadMetadata(string, bool)"/>, from <paramref name="stream"/> (left open, read to its end).</summary>
+    public static ImageMetadata ReadMetadata(Stream stream, string name, bool upright = true)
+    {
+        ArgumentNullException.ThrowIfNull(stream);
+        ArgumentNullException.ThrowIfNull(name);
+        using var file = new MemoryStream();
+        stream.CopyTo(file);
+        file.Position = 0;
+        bool turned = upright && Identify(file, name).Orientation > 1;
+        return ImageMetadata.Read(file.GetBuffer().AsSpan(0, (int)file.Length), turned);
     }
 
     /// <summary>
@@ -142,7 +191,8 @@ public static class ImageFiles
         }
     }
 
-    private static SKData Encode(MLImage image, SKEncodedImageFormat format, int quality, bool losslessWebp, string destination)
+    private static byte[] Encode(MLImage image, SKEncodedImageFormat format, int quality, bool losslessWebp, string destination,
+        ImageMetadata? metadata)
     {
         ArgumentNullException.ThrowIfNull(image);
         ArgumentOutOfRangeException.ThrowIfLessThan(quality, 1);
@@ -167,10 +217,11 @@ public static class ImageFiles
                 pixels.CopyTo(target);
         }
         using var pixmap = bitmap.PeekPixels();
-        return (format == SKEncodedImageFormat.Webp && losslessWebp
+        using var data = (format == SKEncodedImageFormat.Webp && losslessWebp
                 ? pixmap.Encode(new SKWebpEncoderOptions(SKWebpEncoderCompression.Lossless, 100))
                 : pixmap.Encode(format, quality))
             ?? throw new InvalidOperationException($"Could not encode the image for {destination}.");
+        return metadata is null || metadata.IsEmpty ? data.ToArray() : metadata.EmbedIn(data.AsSpan(), image.Width, image.Height);
     }
 
     /// <summary>Whether the format of <paramref name="path"/>'s extension keeps transparency (JPEG does not).</summary>

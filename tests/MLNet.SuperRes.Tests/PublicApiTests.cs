@@ -14,6 +14,7 @@ public sealed class PublicApiTests
             "MLNet.SuperRes.CheckedImageLoadingEstimator",
             "MLNet.SuperRes.ImageFileInfo",
             "MLNet.SuperRes.ImageFiles",
+            "MLNet.SuperRes.ImageMetadata",
             "MLNet.SuperRes.ModelPrecision",
             "MLNet.SuperRes.SuperResolutionEstimator",
             "MLNet.SuperRes.SuperResolutionOptions",

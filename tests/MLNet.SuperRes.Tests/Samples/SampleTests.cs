@@ -1,4 +1,5 @@
 using SixLabors.ImageSharp;
+using SixLabors.ImageSharp.Metadata.Profiles.Exif;
 using SixLabors.ImageSharp.PixelFormats;
 using SixLabors.ImageSharp.Processing;
 using Xunit.Abstractions;
@@ -36,10 +37,11 @@ public sealed class SampleTests(ITestOutputHelper output) : IDisposable
     }
 
     [Fact]
-    public void Upscale_APortraitPhotoStoredSideways_ComesOutUpright_OrAsStoredWhenAsked()
+    public void Upscale_APortraitPhotoStoredSideways_ComesOutUpright_OrAsStoredWhenAsked_WithItsExifUnlessStripped()
     {
         DotnetCli.Build(UpscaleProject);
-        string input = Path.Combine(_temp, "portrait.jpg"), upright = Path.Combine(_temp, "upright.png"), stored = Path.Combine(_temp, "stored.png");
+        string input = Path.Combine(_temp, "portrait.jpg"), upright = Path.Combine(_temp, "upright.png"), stored = Path.Combine(_temp, "stored.png"),
+            stripped = Path.Combine(_temp, "stripped.png");
         File.WriteAllBytes(input, OrientedPhotos.Jpeg(6, 60, 40)); // stored 60x40, shown 40x60
         var (exitCode, log) = DotnetCli.RunSample(UpscaleProject, $"\"{input}\" \"{upright}\" --provider cpu", Minutes5);
         Assert.True(exitCode == 0, log);
@@ -47,7 +49,11 @@ public sealed class SampleTests(ITestOutputHelper output) : IDisposable
         (exitCode, log) = DotnetCli.RunSample(UpscaleProject, $"\"{input}\" \"{stored}\" --provider cpu --keep-orientation", Minutes5);
         Assert.True(exitCode == 0, log);
         Assert.Equal((120, 80), Size(stored));
-        Assert.Null(Image.Identify(upright).Metadata.ExifProfile); // no stale tag to turn it again
+        Assert.Equal((ushort)1, Image.Identify(upright).Metadata.ExifProfile?.GetValue(ExifTag.Orientation)?.Value); // not turned again
+        Assert.Equal((ushort)6, Image.Identify(stored).Metadata.ExifProfile?.GetValue(ExifTag.Orientation)?.Value); // turned when shown
+        (exitCode, log) = DotnetCli.RunSample(UpscaleProject, $"\"{input}\" \"{stripped}\" --provider cpu --strip-metadata", Minutes5);
+        Assert.True(exitCode == 0, log);
+        Assert.Null(Image.Identify(stripped).Metadata.ExifProfile);
     }
 
     [Fact]

@@ -1,0 +1,66 @@
+using MLNet.SuperRes.Metadata;
+
+namespace MLNet.SuperRes;
+
+/// <summary>
+/// The colour profile and EXIF of an image file (<see cref="ImageFiles.ReadMetadata(string, bool)"/>), to carry from an
+/// input to its upscaled output (<see cref="ImageFiles.Save(Microsoft.ML.Data.MLImage, string, ImageMetadata, int)"/>).
+/// PNG, JPEG and WebP hold both, in and out; other metadata (XMP, IPTC, PNG text) is not carried.
+/// </summary>
+public sealed class ImageMetadata
+{
+    private readonly byte[]? _iccProfile;
+    private readonly byte[]? _exif;
+
+    internal ImageMetadata(byte[]? iccProfile, byte[]? exif)
+    {
+        _iccProfile = iccProfile is { Length: > 0 } ? iccProfile : null;
+        _exif = exif is { Length: > 0 } && ExifBlock.IsWellFormed(exif) ? exif : null;
+    }
+
+    /// <summary>No profile and no EXIF.</summary>
+    public static ImageMetadata None { get; } = new(null, null);
+
+    /// <summary>The embedded ICC profile, as stored; empty when the file has none (its pixels are then taken as sRGB).</summary>
+    public ReadOnlyMemory<byte> IccProfile => _iccProfile;
+
+    /// <summary>
+    /// The EXIF (camera, date, place and the rest), as a TIFF structure from its byte-order mark; empty when the file has
+    /// none, or has one too damaged to read its orientation from.
+    /// </summary>
+    public ReadOnlyMemory<byte> Exif => _exif;
+
+    /// <summary>The EXIF orientation these metadata say, 1 (upright, also without EXIF) to 8.</summary>
+    public int Orientation => _exif is null ? 1 : ExifBlock.Orientation(_exif);
+
+    /// <summary>The same colour profile without the EXIF: what to write when a photo's camera, date and place must not go out with it.</summary>
+    public ImageMetadata WithoutExif() => new(_iccProfile, null);
+
+    internal static ImageMetadata Read(ReadOnlySpan<byte> file, bool turnedUpright)
+    {
+        var (icc, exif) = PngChunks.Is(file) ? PngChunks.Read(file)
+            : JpegSegments.Is(file) ? JpegSegments.Read(file)
+            : WebpChunks.Is(file) ? WebpChunks.Read(file)
+            : (null, null);
+        if (turnedUpright && exif is not null)
+            ExifBlock.SetUpright(exif);
+        return new ImageMetadata(icc, exif);
+    }
+
+    /// <summary>
+    /// <paramref name="encoded"/> (a file this library's encoder wrote, of <paramref name="width"/> x <paramref name="height"/>)
+    /// with the profile and the EXIF, its pixel dimensions set to the new size.
+    /// </summary>
+    internal byte[] EmbedIn(ReadOnlySpan<byte> encoded, int width, int height)
+    {
+        byte[]? exif = _exif?.ToArray();
+        if (exif is not null)
+            ExifBlock.SetPixelDimensions(exif, width, height);
+        return PngChunks.Is(encoded) ? PngChunks.Embed(encoded, _iccProfile, exif)
+            : JpegSegments.Is(encoded) ? JpegSegments.Embed(encoded, _iccProfile, exif)
+            : WebpChunks.Is(encoded) ? WebpChunks.Embed(encoded, _iccProfile, exif, width, height)
+            : throw new InvalidOperationException("The encoder wrote a format the metadata cannot be put in.");
+    }
+
+    internal bool IsEmpty => _iccProfile is null && _exif is null;
+}

@@ -1,0 +1,138 @@
+using System.Buffers.Binary;
+using System.IO.Compression;
+using System.Text;
+
+namespace MLNet.SuperRes.Metadata;
+
+/// <summary>A PNG's ICC profile (iCCP) and EXIF (eXIf) chunks, read and written.</summary>
+internal static class PngChunks
+{
+    private static ReadOnlySpan<byte> Signature => [0x89, (byte)'P', (byte)'N', (byte)'G', 0x0D, 0x0A, 0x1A, 0x0A];
+
+    public static bool Is(ReadOnlySpan<byte> file) => file.StartsWith(Signature);
+
+    public static (byte[]? Icc, byte[]? Exif) Read(ReadOnlySpan<byte> file)
+    {
+        byte[]? icc = null, exif = null;
+        foreach (var (type, start, length) in Chunks(file))
+        {
+            var data = file.Slice(start, length);
+            if (type == "iCCP" && icc is null)
+                icc = Inflate(data);
+            else if (type == "eXIf" && exif is null)
+                exif = data.ToArray();
+            else if (type == "IEND")
+                break;
+        }
+        return (icc, exif);
+    }
+
+    /// <summary>
+    /// <paramref name="encoded"/> with the profile and EXIF after its header, in place of any colour-space chunks the
+    /// encoder wrote (a profile replaces them).
+    /// </summary>
+    public static byte[] Embed(ReadOnlySpan<byte> encoded, byte[]? icc, byte[]? exif)
+    {
+        using var output = new MemoryStream(encoded.Length + (icc?.Length ?? 0) + (exif?.Length ?? 0) + 64);
+        output.Write(Signature);
+        foreach (var (type, start, length) in Chunks(encoded))
+        {
+            bool replaced = type == "eXIf" || (icc is not null && type is "iCCP" or "sRGB" or "gAMA" or "cHRM");
+            if (!replaced)
+                output.Write(encoded.Slice(start - 8, length + 12));
+            if (type == "IHDR")
+            {
+                if (icc is not null)
+                    WriteChunk(output, "iCCP", [.. "ICC Profile\0\0"u8, .. Deflate(icc)]);
+                if (exif is not null)
+                    WriteChunk(output, "eXIf", exif);
+            }
+        }
+        return output.ToArray();
+    }
+
+    /// <summary>Each whole chunk: its type, and where its data starts and how long it is; a damaged tail ends the walk.</summary>
+    private static List<(string Type, int Start, int Length)> Chunks(ReadOnlySpan<byte> file)
+    {
+        var chunks = new List<(string, int, int)>();
+        int at = Signature.Length;
+        while (at + 12 <= file.Length)
+        {
+            uint length = BinaryPrimitives.ReadUInt32BigEndian(file[at..]);
+            if (length > file.Length - at - 12)
+                break;
+            chunks.Add((Encoding.ASCII.GetString(file.Slice(at + 4, 4)), at + 8, (int)length));
+            at += 12 + (int)length;
+        }
+        return chunks;
+    }
+
+    private static void WriteChunk(Stream output, string type, ReadOnlySpan<byte> data)
+    {
+        Span<byte> head = stackalloc byte[8];
+        BinaryPrimitives.WriteUInt32BigEndian(head, (uint)data.Length);
+        Encoding.ASCII.GetBytes(type, head[4..]);
+        output.Write(head);
+        output.Write(data);
+        Span<byte> crc = stackalloc byte[4];
+        BinaryPrimitives.WriteUInt32BigEndian(crc, Crc32.Of(head[4..], data));
+        output.Write(crc);
+    }
+
+    /// <summary>The profile of an iCCP chunk (a name, a zero, method 0, zlib data), or null when it cannot be read.</summary>
+    private static byte[]? Inflate(ReadOnlySpan<byte> data)
+    {
+        int name = data.IndexOf((byte)0);
+        if (name is < 1 or > 79 || name + 2 > data.Length || data[name + 1] != 0)
+            return null;
+        try
+        {
+            using var zlib = new ZLibStream(new MemoryStream(data[(name + 2)..].ToArray()), CompressionMode.Decompress);
+            using var profile = new MemoryStream();
+            var buffer = new byte[81920];
+            int read;
+            while ((read = zlib.Read(buffer)) > 0)
+            {
+                if (profile.Length + read > MaxProfileBytes)
+                    return null; // not a colour profile: a compression bomb
+                profile.Write(buffer, 0, read);
+            }
+            return profile.ToArray();
+        }
+        catch (InvalidDataException)
+        {
+            return null;
+        }
+    }
+
+    private static byte[] Deflate(byte[] profile)
+    {
+        using var compressed = new MemoryStream();
+        using (var zlib = new ZLibStream(compressed, CompressionLevel.Optimal, leaveOpen: true))
+            zlib.Write(profile);
+        return compressed.ToArray();
+    }
+
+    /// <summary>Far above any real profile (a few kilobytes, a few megabytes for the largest device links).</summary>
+    public const int MaxProfileBytes = 64 << 20;
+
+    /// <summary>The CRC of PNG chunks (ISO 3309, reflected 0xEDB88320).</summary>
+    private static class Crc32
+    {
+        private static readonly uint[] Table = Enumerable.Range(0, 256).Select(n =>
+        {
+            uint c = (uint)n;
+            for (int k = 0; k < 8; k++)
+                c = (c & 1) != 0 ? 0xEDB88320u ^ (c >> 1) : c >> 1;
+            return c;
+        }).ToArray();
+
+        public static uint Of(ReadOnlySpan<byte> first, ReadOnlySpan<byte> second)
+        {
+            uint c = 0xFFFFFFFFu;
+            foreach (byte b in first) c = Table[(c ^ b) & 0xFF] ^ (c >> 8);
+            foreach (byte b in second) c = Table[(c ^ b) & 0xFF] ^ (c >> 8);
+            return c ^ 0xFFFFFFFFu;
+        }
+    }
+}
