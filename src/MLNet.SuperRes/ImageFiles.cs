@@ -133,8 +133,10 @@ public static class ImageFiles
 
     /// <summary>
     /// The ICC profile and EXIF of an image file, to write with its upscaled copy. With <paramref name="upright"/> (as
-    /// <see cref="Load(string, long, bool)"/> reads the pixels) an EXIF orientation the reader applies is reset to 1, so
-    /// the output is not turned a second time; without it the orientation is kept, as the pixels are. Formats without
+    /// <see cref="Load(string, long, bool)"/> reads the pixels) the EXIF orientation is reset to 1, so the output is not
+    /// turned a second time (and a thumbnail, stored turned, is left out); without it the orientation is kept, as the
+    /// pixels are. The reader applies a JPEG's or WebP's orientation, not a PNG's eXIf one: such a PNG is written as
+    /// stored, tagged 1. Formats without
     /// these (BMP, GIF) give <see cref="ImageMetadata.None"/>.
     /// </summary>
     /// <exception cref="FileNotFoundException">The file does not exist, or is a folder.</exception>
@@ -156,10 +158,16 @@ public static class ImageFiles
         ArgumentNullException.ThrowIfNull(stream);
         ArgumentNullException.ThrowIfNull(name);
         using var file = new MemoryStream();
-        stream.CopyTo(file);
+        var buffer = new byte[81920];
+        for (int read; (read = stream.Read(buffer)) > 0;)
+        {
+            if (file.Length + read > MaxMetadataFileBytes)
+                throw new InvalidDataException($"Image file '{name}' is over {MaxMetadataFileBytes >> 20} MB: its metadata are not read.");
+            file.Write(buffer, 0, read);
+        }
         file.Position = 0;
-        bool turned = upright && Identify(file, name).Orientation > 1;
-        return ImageMetadata.Read(file.GetBuffer().AsSpan(0, (int)file.Length), turned);
+        _ = Identify(file, name); // an image, or the reason it is not
+        return ImageMetadata.Read(file.GetBuffer().AsSpan(0, (int)file.Length), upright);
     }
 
     /// <summary>
@@ -199,9 +207,10 @@ public static class ImageFiles
         ArgumentOutOfRangeException.ThrowIfGreaterThan(quality, 100);
         var pixels = image.Pixels;
         // The channels the image has, not those of MLImage's layout: an opaque image is written without alpha, an opaque
-        // grey one as grey (PNG, JPEG; WebP has no grey mode, and Skia no grey-with-alpha one).
+        // grey one as grey (PNG, JPEG; WebP has no grey mode, and Skia no grey-with-alpha one), unless an RGB profile goes
+        // with it.
         var content = ContentAnalysis.Of(pixels, ChannelOffsets.Of(image.PixelFormat));
-        bool grey = content.ChannelsEqual && !content.HasAlpha;
+        bool grey = content.ChannelsEqual && !content.HasAlpha && metadata?.HasRgbProfile != true;
         var info = new SKImageInfo(image.Width, image.Height,
             grey ? SKColorType.Gray8 : image.PixelFormat == MLPixelFormat.Rgba32 ? SKColorType.Rgba8888 : SKColorType.Bgra8888,
             content.HasAlpha ? SKAlphaType.Premul : SKAlphaType.Opaque);
@@ -221,7 +230,8 @@ public static class ImageFiles
                 ? pixmap.Encode(new SKWebpEncoderOptions(SKWebpEncoderCompression.Lossless, 100))
                 : pixmap.Encode(format, quality))
             ?? throw new InvalidOperationException($"Could not encode the image for {destination}.");
-        return metadata is null || metadata.IsEmpty ? data.ToArray() : metadata.EmbedIn(data.AsSpan(), image.Width, image.Height);
+        return metadata is null || metadata.IsEmpty ? data.ToArray() : metadata.EmbedIn(data.AsSpan(), image.Width, image.Height,
+            grey && format != SKEncodedImageFormat.Webp);
     }
 
     /// <summary>Whether the format of <paramref name="path"/>'s extension keeps transparency (JPEG does not).</summary>
@@ -309,6 +319,9 @@ public static class ImageFiles
         ?? throw new InvalidDataException(opened == SKCodecResult.IncompleteInput
             ? $"Image file '{name}' is truncated or damaged: it cannot be read past its header."
             : $"Image file '{name}' is not an image of a format this library reads ({string.Join(", ", ReadableExtensions)}).");
+
+    /// <summary>The largest file <see cref="ReadMetadata(Stream, string, bool)"/> reads: far above any image within the pixel limits.</summary>
+    private const long MaxMetadataFileBytes = 1L << 30;
 
     /// <summary>Where a PNG's colour type byte lies: after the 8-byte signature, the IHDR length and type, width, height, bit depth.</summary>
     private const int PngColourTypeOffset = 25;

@@ -1,3 +1,4 @@
+using System.Buffers.Binary;
 using MLNet.SuperRes.Metadata;
 
 namespace MLNet.SuperRes;
@@ -14,7 +15,7 @@ public sealed class ImageMetadata
 
     internal ImageMetadata(byte[]? iccProfile, byte[]? exif)
     {
-        _iccProfile = iccProfile is { Length: > 0 } ? iccProfile : null;
+        _iccProfile = iccProfile is not null && IsRgbOrGreyProfile(iccProfile) ? iccProfile : null;
         _exif = exif is { Length: > 0 } && ExifBlock.IsWellFormed(exif) ? exif : null;
     }
 
@@ -42,25 +43,37 @@ public sealed class ImageMetadata
             : JpegSegments.Is(file) ? JpegSegments.Read(file)
             : WebpChunks.Is(file) ? WebpChunks.Read(file)
             : (null, null);
-        if (turnedUpright && exif is not null)
-            ExifBlock.SetUpright(exif);
+        if (turnedUpright && exif is not null && !ExifBlock.SetUpright(exif))
+            exif = null; // an orientation that cannot be reset would turn the output a second time
         return new ImageMetadata(icc, exif);
     }
 
     /// <summary>
-    /// <paramref name="encoded"/> (a file this library's encoder wrote, of <paramref name="width"/> x <paramref name="height"/>)
-    /// with the profile and the EXIF, its pixel dimensions set to the new size.
+    /// <paramref name="encoded"/> (a file this library's encoder wrote, of <paramref name="width"/> x <paramref name="height"/>,
+    /// in one grey channel or not) with the profile that fits it and the EXIF, its pixel dimensions set to the new size.
     /// </summary>
-    internal byte[] EmbedIn(ReadOnlySpan<byte> encoded, int width, int height)
+    internal byte[] EmbedIn(ReadOnlySpan<byte> encoded, int width, int height, bool grey)
     {
         byte[]? exif = _exif?.ToArray();
         if (exif is not null)
             ExifBlock.SetPixelDimensions(exif, width, height);
-        return PngChunks.Is(encoded) ? PngChunks.Embed(encoded, _iccProfile, exif)
-            : JpegSegments.Is(encoded) ? JpegSegments.Embed(encoded, _iccProfile, exif)
-            : WebpChunks.Is(encoded) ? WebpChunks.Embed(encoded, _iccProfile, exif, width, height)
+        byte[]? icc = HasRgbProfile != grey ? _iccProfile : null; // a grey profile says nothing of colour pixels
+        return PngChunks.Is(encoded) ? PngChunks.Embed(encoded, icc, exif)
+            : JpegSegments.Is(encoded) ? JpegSegments.Embed(encoded, icc, exif)
+            : WebpChunks.Is(encoded) ? WebpChunks.Embed(encoded, icc, exif, width, height)
             : throw new InvalidOperationException("The encoder wrote a format the metadata cannot be put in.");
     }
 
     internal bool IsEmpty => _iccProfile is null && _exif is null;
+
+    /// <summary>Whether the profile is for RGB data: the image is then written in colour, even where it is grey.</summary>
+    internal bool HasRgbProfile => _iccProfile is not null && _iccProfile.AsSpan(16, 4).SequenceEqual("RGB "u8);
+
+    /// <summary>
+    /// A whole ICC profile header (its size the data's, the 'acsp' signature) for RGB or grey data: the only profiles
+    /// that describe what this library writes. A CMYK or Lab one, or a truncated one, describes nothing in the output.
+    /// </summary>
+    private static bool IsRgbOrGreyProfile(byte[] profile) =>
+        profile.Length >= 132 && BinaryPrimitives.ReadUInt32BigEndian(profile) == profile.Length && profile.AsSpan(36, 4).SequenceEqual("acsp"u8)
+        && (profile.AsSpan(16, 4).SequenceEqual("RGB "u8) || profile.AsSpan(16, 4).SequenceEqual("GRAY"u8));
 }

@@ -126,6 +126,55 @@ public sealed class ImageMetadataTests : IDisposable
     }
 
     [Fact]
+    public void AGreyPhotoWithAnRgbProfile_IsWrittenInColour_SoThatTheProfileFits_AndAGreyProfileGoesOnlyWithGrey()
+    {
+        using var grey = TestImages.Texture(24, 16, seed: 5, greyscale: true);
+        string rgbTagged = Path.Combine(_temp, "rgb-profile.png"), untagged = Path.Combine(_temp, "untagged.png");
+        ImageFiles.Save(grey, rgbTagged, new ImageMetadata(Profile(132), null));
+        ImageFiles.Save(grey, untagged);
+        Assert.Equal(2, File.ReadAllBytes(rgbTagged)[25]); // IHDR colour type: RGB, as the profile says
+        Assert.Equal(0, File.ReadAllBytes(untagged)[25]);  // grey, as before
+        Assert.Equal(Profile(132), IccProfileOf(rgbTagged, Image.Identify(rgbTagged)));
+
+        var greyProfile = new ImageMetadata(Profile(132, "GRAY"), null);
+        string greyTagged = Path.Combine(_temp, "grey-profile.png"), colourWithGreyProfile = Path.Combine(_temp, "colour.png");
+        ImageFiles.Save(grey, greyTagged, greyProfile);
+        Assert.Equal(0, File.ReadAllBytes(greyTagged)[25]);
+        Assert.Equal(Profile(132, "GRAY"), IccProfileOf(greyTagged, Image.Identify(greyTagged)));
+        using var colour = TestImages.Texture(24, 16, seed: 5);
+        ImageFiles.Save(colour, colourWithGreyProfile, greyProfile);
+        Assert.Null(IccProfileOf(colourWithGreyProfile, Image.Identify(colourWithGreyProfile)));
+    }
+
+    [Theory]
+    [InlineData("CMYK", 0)]  // the decoder gives RGB: a CMYK profile describes nothing written
+    [InlineData("RGB ", 1)]  // its size field says one byte more than it has: truncated
+    public void AProfileThatCannotDescribeTheOutput_IsLeftOut(string colourSpace, int missing)
+    {
+        byte[] profile = Profile(400, colourSpace)[..(400 - missing)];
+        string input = Write("photo.jpg", Photo(orientation: 1, profile));
+        Assert.True(ImageFiles.ReadMetadata(input).IccProfile.IsEmpty);
+        Assert.False(ImageFiles.ReadMetadata(input).Exif.IsEmpty);
+    }
+
+    [Fact]
+    public void BigEndianExif_WithTwoOrientationEntries_IsSetUpright_AndLosesTheTurnedThumbnailsLink()
+    {
+        // MM, 42, IFD0 at 8: two orientation entries (6 and 8), then a link to a thumbnail IFD at 38.
+        byte[] tiff = [(byte)'M', (byte)'M', 0, 42, 0, 0, 0, 8, 0, 2,
+            0x01, 0x12, 0, 3, 0, 0, 0, 1, 0, 6, 0, 0,
+            0x01, 0x12, 0, 3, 0, 0, 0, 1, 0, 8, 0, 0,
+            0, 0, 0, 38, 0, 0];
+        string input = Write("mm.jpg", JpegWithExif(tiff));
+        Assert.Equal(6, ImageFiles.ReadMetadata(input, upright: false).Orientation);
+        byte[] upright = ImageFiles.ReadMetadata(input).Exif.ToArray();
+        Assert.Equal(1, ImageFiles.ReadMetadata(input).Orientation);
+        Assert.Equal(new byte[] { 0, 1, 0, 0 }, upright[18..22]);
+        Assert.Equal(new byte[] { 0, 1, 0, 0 }, upright[30..34]);
+        Assert.Equal(new byte[] { 0, 0, 0, 0 }, upright[34..38]);
+    }
+
+    [Fact]
     public void NoFile_IsNamed()
     {
         string missing = Path.Combine(_temp, "missing.jpg");
@@ -205,16 +254,27 @@ public sealed class ImageMetadataTests : IDisposable
     }
 
     /// <summary>An ICC v4 display profile header of <paramref name="bytes"/> bytes, with an empty tag table and a pattern after it.</summary>
-    public static byte[] Profile(int bytes)
+    public static byte[] Profile(int bytes, string colourSpace = "RGB ")
     {
         var profile = new byte[bytes];
         BinaryPrimitives.WriteUInt32BigEndian(profile, (uint)bytes);
         BinaryPrimitives.WriteUInt32BigEndian(profile.AsSpan(8), 0x04300000);
-        "mntrRGB XYZ "u8.CopyTo(profile.AsSpan(12));
+        System.Text.Encoding.ASCII.GetBytes("mntr" + colourSpace + "XYZ ").CopyTo(profile.AsSpan(12));
         "acsp"u8.CopyTo(profile.AsSpan(36));
         for (int i = 132; i < bytes; i++)
             profile[i] = (byte)(i * 7);
         return profile;
+    }
+
+    /// <summary>A small JPEG with <paramref name="tiff"/> as its EXIF, spliced in after the start marker.</summary>
+    private static byte[] JpegWithExif(byte[] tiff)
+    {
+        using var image = new Image<Rgba32>(8, 8, new Rgba32(90, 120, 200));
+        using var jpeg = new MemoryStream();
+        image.SaveAsJpeg(jpeg);
+        byte[] plain = jpeg.ToArray();
+        int length = tiff.Length + 8;
+        return [0xFF, 0xD8, 0xFF, 0xE1, (byte)(length >> 8), (byte)length, .. "Exif\0\0"u8, .. tiff, .. plain.AsSpan(2)];
     }
 
     private string Write(string name, byte[] data)

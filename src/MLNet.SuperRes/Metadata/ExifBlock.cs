@@ -18,11 +18,32 @@ internal static class ExifBlock
     public static int Orientation(ReadOnlySpan<byte> tiff) =>
         FirstIfd(tiff) is int ifd && Find(tiff, ifd, OrientationTag) is int entry && Read(tiff, entry) is >= 1 and <= 8 and var value ? (int)value : 1;
 
-    /// <summary>Says 1 (upright) in the orientation tag, where there is one.</summary>
-    public static void SetUpright(Span<byte> tiff)
+    /// <summary>
+    /// Says 1 (upright) in every orientation entry, and where one said otherwise unlinks the thumbnail's IFD (a thumbnail
+    /// stays as stored, so it would show turned): for pixels turned upright. False when the block cannot then be read as upright.
+    /// </summary>
+    public static bool SetUpright(Span<byte> tiff)
     {
-        if (FirstIfd(tiff) is int ifd && Find(tiff, ifd, OrientationTag) is int entry)
-            Write(tiff, entry, 1);
+        if (FirstIfd(tiff) is not int ifd || EntryCount(tiff, ifd) is not int count)
+            return false;
+        bool upright = true, turned = false;
+        for (int i = 0; i < count; i++)
+        {
+            int entry = ifd + 2 + 12 * i;
+            if (U16(tiff, entry) != OrientationTag)
+                continue;
+            if (U16(tiff, entry + 2) is ShortType or LongType && U32(tiff, entry + 4) == 1)
+            {
+                turned |= Read(tiff, entry) != 1;
+                Write(tiff, entry, 1);
+            }
+            else
+                upright = false; // an entry of another type or count, which some reader might still take
+        }
+        int next = ifd + 2 + 12 * count;
+        if (turned && next + 4 <= tiff.Length)
+            tiff.Slice(next, 4).Clear();
+        return upright;
     }
 
     /// <summary>Sets the Exif IFD's pixel dimensions, where it has them, to the image's.</summary>

@@ -56,9 +56,9 @@ internal static class JpegSegments
         }
         if (exif is not null && exif.Length <= MaxExifBytes)
             WriteSegment(output, App1, [.. ExifName, .. exif]);
-        if (icc is not null)
+        int partSize = MaxSegmentData - IccName.Length - 2, count = icc is null ? 0 : (icc.Length + partSize - 1) / partSize;
+        if (icc is not null && count <= byte.MaxValue) // the parts are numbered in a byte: a larger profile cannot be held
         {
-            int partSize = MaxSegmentData - IccName.Length - 2, count = (icc.Length + partSize - 1) / partSize;
             for (int i = 0; i < count; i++)
                 WriteSegment(output, App2, [.. IccName, (byte)(i + 1), (byte)count, .. icc.AsSpan(i * partSize, Math.Min(partSize, icc.Length - i * partSize))]);
         }
@@ -83,6 +83,8 @@ internal static class JpegSegments
         int at = 2;
         while (at + 4 <= file.Length && file[at] == 0xFF)
         {
+            while (at + 4 < file.Length && file[at + 1] == 0xFF)
+                at++; // fill bytes before a marker
             byte marker = file[at + 1];
             if (marker is 0xDA or 0xD9 or 0xFF || marker is >= 0xD0 and <= 0xD7 || marker == 0x01)
                 break; // the scan (or a marker without a length) begins: no metadata after it is read

@@ -20,7 +20,7 @@ internal static class PngChunks
             if (type == "iCCP" && icc is null)
                 icc = Inflate(data);
             else if (type == "eXIf" && exif is null)
-                exif = data.ToArray();
+                exif = (data.StartsWith("Exif\0\0"u8) ? data[6..] : data).ToArray(); // some writers keep JPEG's prefix
             else if (type == "IEND")
                 break;
         }
