@@ -51,12 +51,7 @@ public static class ImageFiles
     /// </summary>
     public static MLImage Load(string path, long maxPixels, bool upright)
     {
-        ArgumentNullException.ThrowIfNull(path);
-        if (Directory.Exists(path))
-            throw new FileNotFoundException($"Image file '{path}' is a folder, not a file.", path);
-        if (!File.Exists(path))
-            throw new FileNotFoundException($"Image file '{path}' does not exist.", path);
-        using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read);
+        using var stream = OpenImageFile(path);
         var image = Decode(stream, path, maxPixels, upright);
         image.Tag = path;
         return image;
@@ -136,20 +131,24 @@ public static class ImageFiles
     /// <see cref="Load(string, long, bool)"/> reads the pixels) the EXIF orientation is reset to 1, so the output is not
     /// turned a second time (and a thumbnail, stored turned, is left out); without it the orientation is kept, as the
     /// pixels are. The reader applies a JPEG's or WebP's orientation, not a PNG's eXIf one: such a PNG is written as
-    /// stored, tagged 1. Formats without
-    /// these (BMP, GIF) give <see cref="ImageMetadata.None"/>.
+    /// stored, tagged 1. Formats without these (BMP, GIF) give <see cref="ImageMetadata.None"/>.
     /// </summary>
     /// <exception cref="FileNotFoundException">The file does not exist, or is a folder.</exception>
     /// <exception cref="InvalidDataException">The file is not an image of a readable format.</exception>
     public static ImageMetadata ReadMetadata(string path, bool upright = true)
+    {
+        using var stream = OpenImageFile(path);
+        return ReadMetadata(stream, path, upright);
+    }
+
+    private static FileStream OpenImageFile(string path)
     {
         ArgumentNullException.ThrowIfNull(path);
         if (Directory.Exists(path))
             throw new FileNotFoundException($"Image file '{path}' is a folder, not a file.", path);
         if (!File.Exists(path))
             throw new FileNotFoundException($"Image file '{path}' does not exist.", path);
-        using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read);
-        return ReadMetadata(stream, path, upright);
+        return new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read);
     }
 
     /// <summary>As <see cref="ReadMetadata(string, bool)"/>, from <paramref name="stream"/> (left open, read to its end).</summary>

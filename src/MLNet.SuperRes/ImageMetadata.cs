@@ -37,13 +37,14 @@ public sealed class ImageMetadata
     /// <summary>The same colour profile without the EXIF: what to write when a photo's camera, date and place must not go out with it.</summary>
     public ImageMetadata WithoutExif() => new(_iccProfile, null);
 
-    internal static ImageMetadata Read(ReadOnlySpan<byte> file, bool turnedUpright)
+    /// <summary>The metadata of a file; with <paramref name="upright"/> for pixels turned upright (the orientation reset).</summary>
+    internal static ImageMetadata Read(ReadOnlySpan<byte> file, bool upright)
     {
         var (icc, exif) = PngChunks.Is(file) ? PngChunks.Read(file)
             : JpegSegments.Is(file) ? JpegSegments.Read(file)
             : WebpChunks.Is(file) ? WebpChunks.Read(file)
             : (null, null);
-        if (turnedUpright && exif is not null && !ExifBlock.SetUpright(exif))
+        if (upright && exif is not null && !ExifBlock.SetUpright(exif))
             exif = null; // an orientation that cannot be reset would turn the output a second time
         return new ImageMetadata(icc, exif);
     }

@@ -21,6 +21,11 @@ internal static class DotnetCli
         };
         start.Environment["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1";
         start.Environment["DOTNET_NOLOGO"] = "1";
+        // --blame-crash asks the runtime for a dump on any crash through these, and children inherit them: a sample
+        // that is meant to fail (a consumer without ONNX Runtime's native package) would leave a 90 MB dump among the
+        // test host's. A child's failure is its exit code and output here.
+        foreach (string variable in new[] { "DOTNET_DbgEnableMiniDump", "COMPlus_DbgEnableMiniDump" })
+            start.Environment.Remove(variable);
         var output = new StringBuilder();
         using var process = new Process { StartInfo = start };
         process.OutputDataReceived += (_, e) => { if (e.Data is not null) lock (output) output.AppendLine(e.Data); };
