@@ -39,12 +39,14 @@ internal static class UpscaleEndpoint
             var (bytes, name) = await ImageUpload.ReadAsync(request, settings.MaxRequestBytes, TimeSpan.FromSeconds(settings.UploadTimeoutSeconds), aborted);
             long byteCount = bytes.Length;
             MLImage image;
+            ImageMetadata metadata;
             using (bytes)
-                image = Decode(bytes, name, settings.MaxInputPixels);
+                (image, metadata) = Decode(bytes, name, settings.MaxInputPixels);
             using (image)
             {
                 var progress = new TileProgress();
-                var job = new UpscaleJob(image, resolver, format, settings.Quality, progress, aborted);
+                var job = new UpscaleJob(image, settings.StripMetadata ? metadata.WithoutExif() : metadata, resolver, format, settings.Quality,
+                    progress, aborted);
                 _ = job.Result.Task.ContinueWith(_ => progress.Complete(), TaskScheduler.Default);
                 queue.Enqueue(job);
                 try
@@ -111,8 +113,11 @@ internal static class UpscaleEndpoint
             : throw new RequestRefusedException(StatusCodes.Status400BadRequest, $"format must be png, jpeg or webp, got '{text}'.");
     }
 
-    /// <summary>From the header: not an image 415, too many pixels 413; then the decode: damaged or animated 422.</summary>
-    private static MLImage Decode(Stream bytes, string name, long maxPixels)
+    /// <summary>
+    /// From the header: not an image 415, too many pixels 413; then the decode: damaged or animated 422. The colour profile
+    /// and EXIF come with the image, for its answer.
+    /// </summary>
+    private static (MLImage, ImageMetadata) Decode(Stream bytes, string name, long maxPixels)
     {
         ImageFileInfo info;
         try
@@ -128,7 +133,9 @@ internal static class UpscaleEndpoint
                 $"'{name}' is {info.Width}x{info.Height} = {info.Pixels:N0} pixels, more than the limit of {maxPixels:N0} (Upscaling:MaxInputPixels); it was not decoded."));
         try
         {
-            return ImageFiles.Load(bytes, name, maxPixels);
+            var metadata = ImageFiles.ReadMetadata(bytes, name);
+            bytes.Position = 0;
+            return (ImageFiles.Load(bytes, name, maxPixels), metadata);
         }
         catch (InvalidDataException e)
         {

@@ -17,10 +17,11 @@ internal sealed class UpscaleJob
     /// <param name="cancellation">
     /// The request's: a client that goes away cancels the job, at once while it waits, within one tile while it runs.
     /// </param>
-    public UpscaleJob(MLImage image, SuperResolver resolver, OutputFormat format, int quality,
+    public UpscaleJob(MLImage image, ImageMetadata metadata, SuperResolver resolver, OutputFormat format, int quality,
         IProgress<SuperResolutionProgress> progress, CancellationToken cancellation)
     {
         Image = image;
+        Metadata = metadata;
         Resolver = resolver;
         Format = format;
         Quality = quality;
@@ -34,6 +35,9 @@ internal sealed class UpscaleJob
     }
 
     public MLImage Image { get; }
+
+    /// <summary>The upload's colour profile and EXIF, for the answer.</summary>
+    public ImageMetadata Metadata { get; }
     public SuperResolver Resolver { get; }
     public OutputFormat Format { get; }
     public int Quality { get; }
@@ -58,7 +62,7 @@ internal sealed class UpscaleJob
         {
             using var output = Resolver.Upscale(Image, Progress, Cancellation);
             using var encoded = new MemoryStream();
-            ImageFiles.Save(output, encoded, Format.Extension, Quality);
+            ImageFiles.Save(output, encoded, Format.Extension, Metadata, Quality);
             FinishedAt = DateTime.UtcNow;
             Result.TrySetResult(new EncodedImage(encoded.ToArray(), output.Width, output.Height, Format));
         }

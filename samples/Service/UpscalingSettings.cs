@@ -54,6 +54,9 @@ internal sealed class UpscalingSettings
     /// <summary>JPEG and WebP quality of the answers, 1 to 100.</summary>
     public int Quality { get; set; } = 95;
 
+    /// <summary>Answers without the upload's EXIF (camera, date, GPS place); its colour profile goes with them either way.</summary>
+    public bool StripMetadata { get; set; }
+
     public int WorkerCount => Workers == 0 ? Environment.ProcessorCount : Workers;
 
     public int ThreadsPerWorker => ThreadsPerImage == 0 ? Math.Max(1, Environment.ProcessorCount / WorkerCount) : ThreadsPerImage;

@@ -68,6 +68,20 @@ public sealed class HttpSemanticsTests(OneWorkerService service, ITestOutputHelp
     }
 
     [Theory]
+    [InlineData("jpeg")]
+    [InlineData("png")]
+    public async Task APhotosProfileAndExif_ComeBackWithIt_Upright(string format)
+    {
+        byte[] profile = OrientedPhotos.IccProfile(132);
+        using var response = await _client.SendAsync(Uploads.Post(OrientedPhotos.PhoneJpeg(orientation: 6, profile), "scale=2&format=" + format));
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        var answer = ImageFiles.ReadMetadata(new MemoryStream(await response.Content.ReadAsByteArrayAsync()), "answer", upright: false);
+        Assert.Equal(profile, answer.IccProfile.ToArray());
+        Assert.Equal(1, answer.Orientation); // turned upright, and tagged so
+        Assert.False(answer.Exif.IsEmpty);
+    }
+
+    [Theory]
     [InlineData("jpeg", "image/jpeg", ".jpg")]
     [InlineData("webp", "image/webp", ".webp")]
     [InlineData("PNG", "image/png", ".png")]

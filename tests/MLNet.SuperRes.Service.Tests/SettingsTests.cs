@@ -3,6 +3,19 @@ namespace MLNet.SuperRes.Service.Tests;
 /// <summary>Settings that cannot work stop the start, naming the setting; nothing half-starts.</summary>
 public sealed class SettingsTests
 {
+    [Fact]
+    public async Task StripMetadata_AnswersWithoutTheExif_AndWithTheProfile()
+    {
+        using var host = new ServiceHost(("StripMetadata", "true"));
+        using var client = host.CreateClient();
+        byte[] profile = OrientedPhotos.IccProfile(132);
+        using var response = await client.SendAsync(Uploads.Post(OrientedPhotos.PhoneJpeg(orientation: 1, profile), "scale=2&format=jpeg"));
+        Assert.Equal(System.Net.HttpStatusCode.OK, response.StatusCode);
+        var answer = ImageFiles.ReadMetadata(new MemoryStream(await response.Content.ReadAsByteArrayAsync()), "answer");
+        Assert.True(answer.Exif.IsEmpty);
+        Assert.Equal(profile, answer.IccProfile.ToArray());
+    }
+
     [Theory]
     [InlineData("Workers", "-1", "Upscaling:Workers must be from 0 to 256 (0: one per core), got '-1'.")]
     [InlineData("QueueLength", "-5", "Upscaling:QueueLength must be from 0 to 100000, got '-5'.")]

@@ -3,7 +3,6 @@ using Microsoft.ML.Data;
 using MLNet.SuperRes.Tests.TestData;
 using SixLabors.ImageSharp;
 using SixLabors.ImageSharp.Metadata.Profiles.Exif;
-using SixLabors.ImageSharp.Metadata.Profiles.Icc;
 using SixLabors.ImageSharp.PixelFormats;
 
 namespace MLNet.SuperRes.Tests;
@@ -27,8 +26,8 @@ public sealed class ImageMetadataTests : IDisposable
     [InlineData(".png", 150_000)]
     public void APhotosProfileAndExif_GoWithItsUpscaledCopy_UprightAndWithTheNewSize(string extension, int profileBytes)
     {
-        byte[] profile = Profile(profileBytes);
-        string input = Write("phone.jpg", Photo(orientation: 6, profile));
+        byte[] profile = OrientedPhotos.IccProfile(profileBytes);
+        string input = Write("phone.jpg", OrientedPhotos.PhoneJpeg(orientation: 6, profile));
         using var image = ImageFiles.Load(input); // stored 16x10, upright 10x16
         using var bigger = Doubled(image);
 
@@ -62,7 +61,7 @@ public sealed class ImageMetadataTests : IDisposable
     [Fact]
     public void PixelsKeptAsStored_KeepTheirOrientationTag()
     {
-        string input = Write("phone.jpg", Photo(orientation: 6, Profile(132)));
+        string input = Write("phone.jpg", OrientedPhotos.PhoneJpeg(orientation: 6, OrientedPhotos.IccProfile(132)));
         using var stored = ImageFiles.Load(input, SuperResolutionOptions.DefaultMaxInputPixels, upright: false);
         var metadata = ImageFiles.ReadMetadata(input, upright: false);
         Assert.Equal(6, metadata.Orientation);
@@ -79,8 +78,8 @@ public sealed class ImageMetadataTests : IDisposable
     [InlineData(".webp")]
     public void WithoutExif_TheCameraDateAndPlaceStayBehind_TheProfileGoes(string extension)
     {
-        byte[] profile = Profile(132);
-        string input = Write("phone.jpg", Photo(orientation: 1, profile));
+        byte[] profile = OrientedPhotos.IccProfile(132);
+        string input = Write("phone.jpg", OrientedPhotos.PhoneJpeg(orientation: 1, profile));
         using var image = ImageFiles.Load(input);
         string output = Path.Combine(_temp, "stripped" + extension);
         ImageFiles.Save(image, output, ImageFiles.ReadMetadata(input).WithoutExif());
@@ -108,7 +107,7 @@ public sealed class ImageMetadataTests : IDisposable
     [Fact]
     public void AProfileWithAPartMissing_OrExifThatCannotBeWalked_IsLeftOut_AndTheImageStillReads()
     {
-        byte[] file = Photo(orientation: 6, Profile(150_000));
+        byte[] file = OrientedPhotos.PhoneJpeg(orientation: 6, OrientedPhotos.IccProfile(150_000));
         // Drop the second ICC_PROFILE segment, and point the EXIF's first IFD past its end.
         var second = JpegAppSegments(file).Where(s => s.Name == "ICC_PROFILE").ElementAt(1);
         file = [.. file.AsSpan(0, second.Start), .. file.AsSpan(second.Start + second.Length)];
@@ -130,17 +129,17 @@ public sealed class ImageMetadataTests : IDisposable
     {
         using var grey = TestImages.Texture(24, 16, seed: 5, greyscale: true);
         string rgbTagged = Path.Combine(_temp, "rgb-profile.png"), untagged = Path.Combine(_temp, "untagged.png");
-        ImageFiles.Save(grey, rgbTagged, new ImageMetadata(Profile(132), null));
+        ImageFiles.Save(grey, rgbTagged, new ImageMetadata(OrientedPhotos.IccProfile(132), null));
         ImageFiles.Save(grey, untagged);
         Assert.Equal(2, File.ReadAllBytes(rgbTagged)[25]); // IHDR colour type: RGB, as the profile says
         Assert.Equal(0, File.ReadAllBytes(untagged)[25]);  // grey, as before
-        Assert.Equal(Profile(132), IccProfileOf(rgbTagged, Image.Identify(rgbTagged)));
+        Assert.Equal(OrientedPhotos.IccProfile(132), IccProfileOf(rgbTagged, Image.Identify(rgbTagged)));
 
-        var greyProfile = new ImageMetadata(Profile(132, "GRAY"), null);
+        var greyProfile = new ImageMetadata(OrientedPhotos.IccProfile(132, "GRAY"), null);
         string greyTagged = Path.Combine(_temp, "grey-profile.png"), colourWithGreyProfile = Path.Combine(_temp, "colour.png");
         ImageFiles.Save(grey, greyTagged, greyProfile);
         Assert.Equal(0, File.ReadAllBytes(greyTagged)[25]);
-        Assert.Equal(Profile(132, "GRAY"), IccProfileOf(greyTagged, Image.Identify(greyTagged)));
+        Assert.Equal(OrientedPhotos.IccProfile(132, "GRAY"), IccProfileOf(greyTagged, Image.Identify(greyTagged)));
         using var colour = TestImages.Texture(24, 16, seed: 5);
         ImageFiles.Save(colour, colourWithGreyProfile, greyProfile);
         Assert.Null(IccProfileOf(colourWithGreyProfile, Image.Identify(colourWithGreyProfile)));
@@ -151,8 +150,8 @@ public sealed class ImageMetadataTests : IDisposable
     [InlineData("RGB ", 1)]  // its size field says one byte more than it has: truncated
     public void AProfileThatCannotDescribeTheOutput_IsLeftOut(string colourSpace, int missing)
     {
-        byte[] profile = Profile(400, colourSpace)[..(400 - missing)];
-        string input = Write("photo.jpg", Photo(orientation: 1, profile));
+        byte[] profile = OrientedPhotos.IccProfile(400, colourSpace)[..(400 - missing)];
+        string input = Write("photo.jpg", OrientedPhotos.PhoneJpeg(orientation: 1, profile));
         Assert.True(ImageFiles.ReadMetadata(input).IccProfile.IsEmpty);
         Assert.False(ImageFiles.ReadMetadata(input).Exif.IsEmpty);
     }
@@ -224,46 +223,6 @@ public sealed class ImageMetadataTests : IDisposable
                 crc = (crc >> 1) ^ (0xEDB88320 & (uint)-(int)(crc & 1));
         }
         return ~crc;
-    }
-
-    /// <summary>A 16x10 JPEG from a phone: camera, date, place, the given orientation and stored size, and a profile.</summary>
-    public static byte[] Photo(int orientation, byte[] profile)
-    {
-        using var image = new Image<Rgba32>(16, 10);
-        image.ProcessPixelRows(rows =>
-        {
-            for (int y = 0; y < rows.Height; y++)
-            {
-                var row = rows.GetRowSpan(y);
-                for (int x = 0; x < row.Length; x++)
-                    row[x] = new Rgba32((byte)(15 * x), (byte)(25 * y), (byte)(100 + 5 * (x + y)));
-            }
-        });
-        var exif = new ExifProfile();
-        exif.SetValue(ExifTag.Make, "Phone maker");
-        exif.SetValue(ExifTag.DateTimeOriginal, "2026:07:14 18:30:05");
-        exif.SetValue(ExifTag.GPSLatitude, [new Rational(48, 1), new Rational(51, 1), new Rational(2952, 100)]);
-        exif.SetValue(ExifTag.Orientation, (ushort)orientation);
-        exif.SetValue(ExifTag.PixelXDimension, 16);
-        exif.SetValue(ExifTag.PixelYDimension, 10);
-        image.Metadata.ExifProfile = exif;
-        image.Metadata.IccProfile = new IccProfile(profile);
-        using var jpeg = new MemoryStream();
-        image.SaveAsJpeg(jpeg, new SixLabors.ImageSharp.Formats.Jpeg.JpegEncoder { Quality = 95 });
-        return jpeg.ToArray();
-    }
-
-    /// <summary>An ICC v4 display profile header of <paramref name="bytes"/> bytes, with an empty tag table and a pattern after it.</summary>
-    public static byte[] Profile(int bytes, string colourSpace = "RGB ")
-    {
-        var profile = new byte[bytes];
-        BinaryPrimitives.WriteUInt32BigEndian(profile, (uint)bytes);
-        BinaryPrimitives.WriteUInt32BigEndian(profile.AsSpan(8), 0x04300000);
-        System.Text.Encoding.ASCII.GetBytes("mntr" + colourSpace + "XYZ ").CopyTo(profile.AsSpan(12));
-        "acsp"u8.CopyTo(profile.AsSpan(36));
-        for (int i = 132; i < bytes; i++)
-            profile[i] = (byte)(i * 7);
-        return profile;
     }
 
     /// <summary>A small JPEG with <paramref name="tiff"/> as its EXIF, spliced in after the start marker.</summary>

@@ -1,5 +1,7 @@
+using System.Buffers.Binary;
 using SixLabors.ImageSharp;
 using SixLabors.ImageSharp.Metadata.Profiles.Exif;
+using SixLabors.ImageSharp.Metadata.Profiles.Icc;
 using SixLabors.ImageSharp.PixelFormats;
 
 namespace MLNet.SuperRes.Tests.TestData;
@@ -31,5 +33,45 @@ public static class OrientedPhotos
         using var jpeg = new MemoryStream();
         image.SaveAsJpeg(jpeg, new SixLabors.ImageSharp.Formats.Jpeg.JpegEncoder { Quality = 100 });
         return jpeg.ToArray();
+    }
+
+    /// <summary>A 16x10 JPEG from a phone: camera, date, place, the given orientation and stored size, and a profile.</summary>
+    public static byte[] PhoneJpeg(int orientation, byte[] profile)
+    {
+        using var image = new Image<Rgba32>(16, 10);
+        image.ProcessPixelRows(rows =>
+        {
+            for (int y = 0; y < rows.Height; y++)
+            {
+                var row = rows.GetRowSpan(y);
+                for (int x = 0; x < row.Length; x++)
+                    row[x] = new Rgba32((byte)(15 * x), (byte)(25 * y), (byte)(100 + 5 * (x + y)));
+            }
+        });
+        var exif = new ExifProfile();
+        exif.SetValue(ExifTag.Make, "Phone maker");
+        exif.SetValue(ExifTag.DateTimeOriginal, "2026:07:14 18:30:05");
+        exif.SetValue(ExifTag.GPSLatitude, [new Rational(48, 1), new Rational(51, 1), new Rational(2952, 100)]);
+        exif.SetValue(ExifTag.Orientation, (ushort)orientation);
+        exif.SetValue(ExifTag.PixelXDimension, 16);
+        exif.SetValue(ExifTag.PixelYDimension, 10);
+        image.Metadata.ExifProfile = exif;
+        image.Metadata.IccProfile = new IccProfile(profile);
+        using var jpeg = new MemoryStream();
+        image.SaveAsJpeg(jpeg, new SixLabors.ImageSharp.Formats.Jpeg.JpegEncoder { Quality = 95 });
+        return jpeg.ToArray();
+    }
+
+    /// <summary>An ICC v4 display profile header of <paramref name="bytes"/> bytes, with an empty tag table and a pattern after it.</summary>
+    public static byte[] IccProfile(int bytes, string colourSpace = "RGB ")
+    {
+        var profile = new byte[bytes];
+        BinaryPrimitives.WriteUInt32BigEndian(profile, (uint)bytes);
+        BinaryPrimitives.WriteUInt32BigEndian(profile.AsSpan(8), 0x04300000);
+        System.Text.Encoding.ASCII.GetBytes("mntr" + colourSpace + "XYZ ").CopyTo(profile.AsSpan(12));
+        "acsp"u8.CopyTo(profile.AsSpan(36));
+        for (int i = 132; i < bytes; i++)
+            profile[i] = (byte)(i * 7);
+        return profile;
     }
 }
