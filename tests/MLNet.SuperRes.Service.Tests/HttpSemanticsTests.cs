@@ -11,8 +11,8 @@ public sealed class OneWorkerService : IDisposable
 {
     public const long MaxRequestBytes = 300_000, MaxInputPixels = 100_000;
 
-    public ServiceHost Host { get; } = new(("Workers", "1"), ("QueueLength", "0"),
-        ("MaxRequestBytes", MaxRequestBytes.ToString()), ("MaxInputPixels", MaxInputPixels.ToString()), ("RetryAfterSeconds", "7"));
+    public ServiceHost Host { get; } = new ServiceHost(("Workers", "1"), ("QueueLength", "0"),
+        ("MaxRequestBytes", MaxRequestBytes.ToString()), ("MaxInputPixels", MaxInputPixels.ToString()), ("RetryAfterSeconds", "7")).WarmedUp();
 
     public void Dispose() => Host.Dispose();
 }

@@ -9,7 +9,7 @@ public sealed class QueueTests(ITestOutputHelper output)
     [Fact]
     public async Task AWaitingClientThatLeaves_FreesItsPlaceAtOnce()
     {
-        using var host = new ServiceHost(("Workers", "1"), ("QueueLength", "1"));
+        using var host = new ServiceHost(("Workers", "1"), ("QueueLength", "1")).WarmedUp();
         var first = await LeavingClient.UploadAsync(host, Uploads.TestCard);
         Assert.NotNull(await first.NextEventAsync()); // the worker is on it
         using var waiting = host.HangingUpClient();

@@ -61,6 +61,21 @@ public sealed class ServiceHost : WebApplicationFactory<Program>
     /// </summary>
     public HttpClient HangingUpClient() => new(new SocketsHttpHandler { MaxResponseDrainSize = 0 }) { BaseAddress = Address };
 
+    /// <summary>
+    /// Sends one small image asking for events and reads the answer to its end. A process just started has two pool
+    /// threads and grows them over seconds; until then the events of a running image can stall for a second or more
+    /// (measured: 1.0-1.5 s gaps, 8 of 144 events dropped, only in the first host of a process), and a test that
+    /// hangs up after its first event would then leave after the image has finished.
+    /// </summary>
+    public ServiceHost WarmedUp()
+    {
+        using var client = CreateClient();
+        using var response = client.Send(Uploads.Post(Uploads.Crop(0, 0, 24, 20), events: true));
+        response.EnsureSuccessStatusCode();
+        response.Content.ReadAsStream().CopyTo(Stream.Null);
+        return this;
+    }
+
     /// <summary>Waits until no request holds a place (a cancelled one gives its place back within a tile).</summary>
     public async Task<TimeSpan> WaitUntilIdleAsync(TimeSpan limit)
     {
