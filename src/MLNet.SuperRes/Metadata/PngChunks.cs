@@ -1,5 +1,6 @@
 using System.Buffers.Binary;
 using System.IO.Compression;
+using System.IO.Hashing;
 using System.Text;
 
 namespace MLNet.SuperRes.Metadata;
@@ -74,9 +75,12 @@ internal static class PngChunks
         Encoding.ASCII.GetBytes(type, head[4..]);
         output.Write(head);
         output.Write(data);
-        Span<byte> crc = stackalloc byte[4];
-        BinaryPrimitives.WriteUInt32BigEndian(crc, Crc32.Of(head[4..], data));
-        output.Write(crc);
+        var crc = new Crc32(); // PNG's CRC is ISO 3309's, which System.IO.Hashing computes
+        crc.Append(head[4..]);
+        crc.Append(data);
+        Span<byte> value = stackalloc byte[4];
+        BinaryPrimitives.WriteUInt32BigEndian(value, crc.GetCurrentHashAsUInt32());
+        output.Write(value);
     }
 
     /// <summary>The profile of an iCCP chunk (a name, a zero, method 0, zlib data), or null when it cannot be read.</summary>
@@ -115,24 +119,4 @@ internal static class PngChunks
 
     /// <summary>Far above any real profile (a few kilobytes, a few megabytes for the largest device links).</summary>
     public const int MaxProfileBytes = 64 << 20;
-
-    /// <summary>The CRC of PNG chunks (ISO 3309, reflected 0xEDB88320).</summary>
-    private static class Crc32
-    {
-        private static readonly uint[] Table = Enumerable.Range(0, 256).Select(n =>
-        {
-            uint c = (uint)n;
-            for (int k = 0; k < 8; k++)
-                c = (c & 1) != 0 ? 0xEDB88320u ^ (c >> 1) : c >> 1;
-            return c;
-        }).ToArray();
-
-        public static uint Of(ReadOnlySpan<byte> first, ReadOnlySpan<byte> second)
-        {
-            uint c = 0xFFFFFFFFu;
-            foreach (byte b in first) c = Table[(c ^ b) & 0xFF] ^ (c >> 8);
-            foreach (byte b in second) c = Table[(c ^ b) & 0xFF] ^ (c >> 8);
-            return c ^ 0xFFFFFFFFu;
-        }
-    }
 }

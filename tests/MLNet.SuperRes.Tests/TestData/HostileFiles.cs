@@ -74,7 +74,8 @@ public sealed class HostileFiles : IDisposable
         png.Write(crc);
     }
 
-    private static uint Crc32(byte[] bytes)
+    /// <summary>CRC-32 as the PNG specification's annex computes it, bit by bit: a check of its own on the library's chunks.</summary>
+    public static uint Crc32(ReadOnlySpan<byte> bytes)
     {
         uint crc = 0xFFFFFFFF;
         foreach (byte b in bytes)
