@@ -1,3 +1,5 @@
+using System.Numerics;
+
 namespace MLNet.SuperRes.Engine;
 
 /// <summary>
@@ -12,6 +14,26 @@ internal static class AlphaUpsampler
     /// </summary>
     public static byte[] UpscaleChannel(ReadOnlySpan<byte> pixels, int width, int height, int pixelStride, int channelOffset, int scale)
     {
+        float[] values = Upscale(pixels, width, height, pixelStride, channelOffset, scale);
+        var result = new byte[values.Length];
+        for (int i = 0; i < values.Length; i++)
+            result[i] = CubicKernel.RoundToByte(values[i]);
+        return result;
+    }
+
+    /// <summary>As <see cref="UpscaleChannel(ReadOnlySpan{byte}, int, int, int, int, int)"/>, for a 16-bit channel (a stride in values).</summary>
+    public static ushort[] UpscaleChannel(ReadOnlySpan<ushort> pixels, int width, int height, int pixelStride, int channelOffset, int scale)
+    {
+        float[] values = Upscale(pixels, width, height, pixelStride, channelOffset, scale);
+        var result = new ushort[values.Length];
+        for (int i = 0; i < values.Length; i++)
+            result[i] = CubicKernel.RoundToUInt16(values[i]);
+        return result;
+    }
+
+    private static float[] Upscale<T>(ReadOnlySpan<T> pixels, int width, int height, int pixelStride, int channelOffset, int scale)
+        where T : unmanaged, INumberBase<T>
+    {
         int outWidth = width * scale, outHeight = height * scale;
         var (xIndex, xWeight) = Taps(width, scale);
         var (yIndex, yWeight) = Taps(height, scale);
@@ -19,27 +41,27 @@ internal static class AlphaUpsampler
         var rows = new float[height * outWidth];
         for (int y = 0; y < height; y++)
         {
-            ReadOnlySpan<byte> row = pixels.Slice(y * width * pixelStride, width * pixelStride);
+            ReadOnlySpan<T> row = pixels.Slice(y * width * pixelStride, width * pixelStride);
             Span<float> dst = rows.AsSpan(y * outWidth, outWidth);
             for (int x = 0; x < outWidth; x++)
             {
                 float sum = 0;
                 for (int k = 0; k < 4; k++)
-                    sum += xWeight[x * 4 + k] * row[xIndex[x * 4 + k] * pixelStride + channelOffset];
+                    sum += xWeight[x * 4 + k] * float.CreateTruncating(row[xIndex[x * 4 + k] * pixelStride + channelOffset]);
                 dst[x] = sum;
             }
         }
 
-        var result = new byte[outWidth * outHeight];
+        var result = new float[outWidth * outHeight];
         for (int y = 0; y < outHeight; y++)
         {
-            Span<byte> dst = result.AsSpan(y * outWidth, outWidth);
+            Span<float> dst = result.AsSpan(y * outWidth, outWidth);
             for (int x = 0; x < outWidth; x++)
             {
                 float sum = 0;
                 for (int k = 0; k < 4; k++)
                     sum += yWeight[y * 4 + k] * rows[yIndex[y * 4 + k] * outWidth + x];
-                dst[x] = CubicKernel.RoundToByte(sum);
+                dst[x] = sum;
             }
         }
         return result;

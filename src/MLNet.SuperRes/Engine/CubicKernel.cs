@@ -19,4 +19,7 @@ internal static class CubicKernel
     /// (MATLAB's half-away-from-zero, the SR papers' protocol, is the evaluation library's own).
     /// </summary>
     public static byte RoundToByte(float value) => (byte)(Math.Clamp(value, 0f, 255f) + 0.5f);
+
+    /// <summary>The same rounding for a value in [0, 65535], to 16 bits.</summary>
+    public static ushort RoundToUInt16(float value) => (ushort)(Math.Clamp(value, 0f, 65535f) + 0.5f);
 }

@@ -5,7 +5,7 @@ using Microsoft.ML.Data;
 namespace MLNet.SuperRes.Engine;
 
 /// <summary>
-/// Upscales 32-bit pixels with a network (<see cref="ITileNetwork"/>): cuts the image into overlapping
+/// Upscales 32-bit or 64-bit pixels (<see cref="ITilePixels"/>) with a network (<see cref="ITileNetwork"/>): cuts the image into overlapping
 /// tiles, runs each (optionally as a self-ensemble), blends the outputs one strip of tiles at a time (so
 /// the float buffers stay a few tile-rows high whatever the image size), and handles alpha and greyscale.
 /// The image is first extended by mirroring at its borders (<see cref="BorderPadding"/>, and up to
@@ -48,14 +48,42 @@ internal sealed class TiledUpscaler
         int scale = Scale;
         var channels = ChannelOffsets.Of(format);
         var content = ContentAnalysis.Of(pixels, channels);
+        byte[]? alpha = content.HasAlpha ? AlphaUpsampler.UpscaleChannel(pixels, width, height, 4, channels.A, scale) : null;
+        var output = new byte[(long)width * scale * height * scale * 4];
+        var tilePixels = new PremultipliedBytePixels(pixels, channels, content.HasAlpha, alpha, output, width * scale);
+        Run(ref tilePixels, width, height, content.ChannelsEqual, progress, imageName, cancellationToken);
+        return output;
+    }
+
+    /// <summary>
+    /// Upscales 16-bit RGBA <paramref name="pixels"/> (<paramref name="width"/> × <paramref name="height"/>, alpha not
+    /// premultiplied, as a 16-bit PNG stores them) into a new buffer of the same format, with no 8-bit step between.
+    /// </summary>
+    public ushort[] Upscale(ReadOnlySpan<ushort> pixels, int width, int height,
+        IProgress<SuperResolutionProgress>? progress = null, string? imageName = null, CancellationToken cancellationToken = default)
+    {
+        int scale = Scale;
+        var content = ContentAnalysis.Of(pixels, ChannelOffsets.Of(MLPixelFormat.Rgba32));
+        ushort[]? alpha = content.HasAlpha ? AlphaUpsampler.UpscaleChannel(pixels, width, height, 4, 3, scale) : null;
+        var output = new ushort[(long)width * scale * height * scale * 4];
+        var tilePixels = new StraightUInt16Pixels(pixels, alpha, output, width * scale);
+        Run(ref tilePixels, width, height, content.ChannelsEqual, progress, imageName, cancellationToken);
+        return output;
+    }
+
+    /// <summary>
+    /// The tile loop: reads each tile from <paramref name="pixels"/>, runs it, blends it into the current strip, and
+    /// writes each strip's finished rows back to <paramref name="pixels"/>. Colourless input
+    /// (<paramref name="greyscale"/>) is written colourless.
+    /// </summary>
+    private void Run<TPixels>(ref TPixels pixels, int width, int height, bool greyscale,
+        IProgress<SuperResolutionProgress>? progress, string? imageName, CancellationToken cancellationToken)
+        where TPixels : ITilePixels, allows ref struct
+    {
+        int scale = Scale;
         var (source, rows, columns) = Geometry(width, height);
         var crop = new OutputCrop(source.PadTop * scale, source.PadLeft * scale, height * scale, width * scale);
         int outWidth = source.PaddedWidth * scale, outHeight = source.PaddedHeight * scale;
-        var output = new byte[(long)crop.Width * crop.Height * 4];
-
-        byte[]? alpha = content.HasAlpha
-            ? AlphaUpsampler.UpscaleChannel(pixels, width, height, 4, channels.A, scale)
-            : null;
 
         int tileHeight = rows.TileLength, tileWidth = columns.TileLength;
         int tileInputLength = 3 * tileHeight * tileWidth;
@@ -77,7 +105,7 @@ internal sealed class TiledUpscaler
                 for (int j = 0; j < columns.Starts.Length; j++)
                 {
                     cancellationToken.ThrowIfCancellationRequested();
-                    ReadTile(pixels, source, channels, content.HasAlpha, rows.Starts[i], columns.Starts[j], tileHeight, tileWidth, tileInput);
+                    pixels.ReadTile(source, rows.Starts[i], columns.Starts[j], tileHeight, tileWidth, tileInput.AsSpan(0, tileInputLength));
                     RunTile(tileInput.AsMemory(0, tileInputLength), tileHeight, tileWidth, tileOutput.AsMemory(0, tileOutputLength));
                     AddWeighted(tileOutput, stripHeight, tileWidth * scale, rows.Weights[i], columns.Weights[j],
                         strip, outWidth, columns.Starts[j] * scale);
@@ -85,8 +113,8 @@ internal sealed class TiledUpscaler
                 }
 
                 int finishedEnd = i + 1 < rows.Starts.Length ? rows.Starts[i + 1] * scale : outHeight;
-                WriteRows(strip, stripHeight, stripTop, finishedEnd, outWidth, rows.TotalWeight, columns.TotalWeight,
-                    content.ChannelsEqual, alpha, channels, crop, output);
+                WriteRows(ref pixels, strip, stripHeight, stripTop, finishedEnd, outWidth, rows.TotalWeight, columns.TotalWeight,
+                    greyscale, crop);
 
                 if (i + 1 < rows.Starts.Length)
                 {
@@ -106,11 +134,10 @@ internal sealed class TiledUpscaler
             ArrayPool<float>.Shared.Return(strip);
             ArrayPool<float>.Shared.Return(nextStrip);
         }
-        return output;
     }
 
     /// <summary>
-    /// The tile <see cref="Upscale"/> runs for input pixel (<paramref name="x"/>, <paramref name="y"/>): its planar RGB
+    /// The tile the upscaler runs for input pixel (<paramref name="x"/>, <paramref name="y"/>): its planar RGB
     /// input exactly as read there, and where it lies (where tiles overlap, the one that weighs most at the pixel).
     /// </summary>
     public TileCut CutTile(ReadOnlySpan<byte> pixels, int width, int height, MLPixelFormat format, int x, int y)
@@ -122,7 +149,8 @@ internal sealed class TiledUpscaler
         int row = rows.TileAt(y + source.PadTop), column = columns.TileAt(x + source.PadLeft);
         int top = rows.Starts[row], left = columns.Starts[column];
         var input = new float[3 * rows.TileLength * columns.TileLength];
-        ReadTile(pixels, source, channels, ContentAnalysis.Of(pixels, channels).HasAlpha, top, left, rows.TileLength, columns.TileLength, input);
+        new PremultipliedBytePixels(pixels, channels, ContentAnalysis.Of(pixels, channels).HasAlpha)
+            .ReadTile(source, top, left, rows.TileLength, columns.TileLength, input);
         return new TileCut(input, columns.TileLength, rows.TileLength, left - source.PadLeft, top - source.PadTop,
             x + source.PadLeft - left, y + source.PadTop - top);
     }
@@ -171,36 +199,6 @@ internal sealed class TiledUpscaler
     /// <summary>Input pixels mirrored beyond each border of an image side of <paramref name="side"/> pixels.</summary>
     internal static int PaddingFor(int side) => Math.Max(BorderPadding, (MinimumSide - side + 1) / 2);
 
-    /// <summary>
-    /// Reads a tile (at <paramref name="top"/>, <paramref name="left"/> of the mirrored image) as planar RGB in
-    /// [0, 1], undoing the alpha premultiplication.
-    /// </summary>
-    private static void ReadTile(ReadOnlySpan<byte> pixels, MirroredSource source, ChannelOffsets channels, bool hasAlpha,
-        int top, int left, int height, int tileWidth, float[] destination)
-    {
-        int plane = height * tileWidth;
-        Span<float> red = destination.AsSpan(0, plane), green = destination.AsSpan(plane, plane), blue = destination.AsSpan(2 * plane, plane);
-        for (int y = 0; y < height; y++)
-        {
-            int rowStart = source.Row(top + y) * source.Width * 4;
-            int o = y * tileWidth;
-            for (int x = 0; x < tileWidth; x++, o++)
-            {
-                int p = rowStart + source.Column(left + x) * 4;
-                ReadOnlySpan<byte> row = pixels[p..(p + 4)];
-                float inverse = 1f / 255f;
-                if (hasAlpha)
-                {
-                    byte a = row[channels.A];
-                    inverse = a == 0 ? 0f : 1f / a;
-                }
-                red[o] = MathF.Min(1f, row[channels.R] * inverse);
-                green[o] = MathF.Min(1f, row[channels.G] * inverse);
-                blue[o] = MathF.Min(1f, row[channels.B] * inverse);
-            }
-        }
-    }
-
     /// <summary>Adds a planar tile output, weighted by its separable blend ramps, into the strip.</summary>
     private static void AddWeighted(float[] tile, int tileHeight, int tileWidth, float[] rowWeights, float[] columnWeights,
         float[] strip, int stripWidth, int left)
@@ -234,10 +232,11 @@ internal sealed class TiledUpscaler
 
     /// <summary>
     /// Normalizes the finished rows [<paramref name="stripTop"/>, <paramref name="end"/>) of a strip (in the
-    /// mirrored image's output) and writes those inside <paramref name="crop"/> as bytes.
+    /// mirrored image's output) and writes those inside <paramref name="crop"/> to <paramref name="pixels"/>.
     /// </summary>
-    private static void WriteRows(float[] strip, int stripHeight, int stripTop, int end, int width, float[] rowTotals, float[] columnTotals,
-        bool greyscale, byte[]? alpha, ChannelOffsets channels, OutputCrop crop, byte[] output)
+    private static void WriteRows<TPixels>(ref TPixels pixels, float[] strip, int stripHeight, int stripTop, int end, int width,
+        float[] rowTotals, float[] columnTotals, bool greyscale, OutputCrop crop)
+        where TPixels : ITilePixels, allows ref struct
     {
         float[] inverseColumnTotals = ArrayPool<float>.Shared.Rent(width);
         float[] normalized = ArrayPool<float>.Shared.Rent(3 * width);
@@ -254,21 +253,10 @@ internal sealed class TiledUpscaler
                         normalized.AsSpan(c * width, width));
                 Span<float> red = normalized.AsSpan(crop.Left, crop.Width), green = normalized.AsSpan(width + crop.Left, crop.Width),
                     blue = normalized.AsSpan(2 * width + crop.Left, crop.Width);
-                long outputRow = y - crop.Top;
-                Span<byte> target = output.AsSpan((int)(outputRow * crop.Width * 4), crop.Width * 4);
-                ReadOnlySpan<byte> alphaRow = alpha is null ? default : alpha.AsSpan((int)(outputRow * crop.Width), crop.Width);
-                for (int x = 0; x < crop.Width; x++)
-                {
-                    float r = red[x], g = green[x], b = blue[x];
-                    if (greyscale)
-                        r = g = b = (r + g + b) * (1f / 3f);
-                    float a = alpha is null ? 255f : alphaRow[x];
-                    Span<byte> pixel = target.Slice(x * 4, 4);
-                    pixel[channels.R] = CubicKernel.RoundToByte(r * a);
-                    pixel[channels.G] = CubicKernel.RoundToByte(g * a);
-                    pixel[channels.B] = CubicKernel.RoundToByte(b * a);
-                    pixel[channels.A] = (byte)a;
-                }
+                if (greyscale)
+                    for (int x = 0; x < crop.Width; x++)
+                        red[x] = green[x] = blue[x] = (red[x] + green[x] + blue[x]) * (1f / 3f);
+                pixels.WriteRow(y - crop.Top, red, green, blue);
             }
         }
         finally
