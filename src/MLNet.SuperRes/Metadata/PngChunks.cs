@@ -8,7 +8,7 @@ namespace MLNet.SuperRes.Metadata;
 /// <summary>A PNG's ICC profile (iCCP) and EXIF (eXIf) chunks, read and written.</summary>
 internal static class PngChunks
 {
-    private static ReadOnlySpan<byte> Signature => [0x89, (byte)'P', (byte)'N', (byte)'G', 0x0D, 0x0A, 0x1A, 0x0A];
+    public static ReadOnlySpan<byte> Signature => [0x89, (byte)'P', (byte)'N', (byte)'G', 0x0D, 0x0A, 0x1A, 0x0A];
 
     public static bool Is(ReadOnlySpan<byte> file) => file.StartsWith(Signature);
 
@@ -68,7 +68,8 @@ internal static class PngChunks
         return chunks;
     }
 
-    private static void WriteChunk(Stream output, string type, ReadOnlySpan<byte> data)
+    /// <summary>Writes one chunk: length, type, data and CRC.</summary>
+    public static void WriteChunk(Stream output, string type, ReadOnlySpan<byte> data)
     {
         Span<byte> head = stackalloc byte[8];
         BinaryPrimitives.WriteUInt32BigEndian(head, (uint)data.Length);

@@ -20,21 +20,24 @@ public sealed class HostileFiles : IDisposable
         return path;
     }
 
-    /// <summary>A valid PNG of a few hundred bytes whose header declares <paramref name="width"/> × <paramref name="height"/> RGB pixels (a decompression bomb).</summary>
-    public static byte[] PngDeclaring(int width, int height)
+    /// <summary>
+    /// A valid PNG of a few hundred bytes whose header declares <paramref name="width"/> × <paramref name="height"/> RGB
+    /// pixels of <paramref name="bitDepth"/> bits per channel (a decompression bomb).
+    /// </summary>
+    public static byte[] PngDeclaring(int width, int height, int bitDepth = 8)
     {
         using var png = new MemoryStream();
         png.Write([0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A]);
         var header = new byte[13];
         BinaryPrimitives.WriteInt32BigEndian(header.AsSpan(0), width);
         BinaryPrimitives.WriteInt32BigEndian(header.AsSpan(4), height);
-        header[8] = 8; // bit depth
+        header[8] = (byte)bitDepth;
         header[9] = 2; // RGB
         Chunk(png, "IHDR", header);
         using (var compressed = new MemoryStream())
         {
             using (var zlib = new ZLibStream(compressed, CompressionLevel.SmallestSize, leaveOpen: true))
-                zlib.Write(new byte[1 + 3 * width]); // one row of zeros; the rest is missing
+                zlib.Write(new byte[1 + 3 * bitDepth / 8 * width]); // one row of zeros; the rest is missing
             Chunk(png, "IDAT", compressed.ToArray());
         }
         Chunk(png, "IEND", []);

@@ -1,0 +1,131 @@
+using System.Buffers.Binary;
+using System.IO.Compression;
+using MLNet.SuperRes.Files;
+using MLNet.SuperRes.Metadata;
+using MLNet.SuperRes.Tests.TestData;
+using SixLabors.ImageSharp.Formats.Png;
+
+namespace MLNet.SuperRes.Tests.Files;
+
+/// <summary>The 16-bit PNG reader and writer, against ImageSharp's decoder and encoder.</summary>
+public sealed class SixteenBitPngTests
+{
+    public static TheoryData<PngColorType, bool> ColourTypesAndInterlacing()
+    {
+        var data = new TheoryData<PngColorType, bool>();
+        foreach (var type in new[] { PngColorType.Grayscale, PngColorType.GrayscaleWithAlpha, PngColorType.Rgb, PngColorType.RgbWithAlpha })
+        {
+            data.Add(type, false);
+            data.Add(type, true);
+        }
+        return data;
+    }
+
+    [Theory]
+    [MemberData(nameof(ColourTypesAndInterlacing))]
+    public void Read_GivesExactlyWhatImageSharpDecodes(PngColorType colourType, bool interlaced)
+    {
+        byte[] png = DeepPngs.Png(37, 23, colourType, interlaced); // odd sides: Adam7's passes of every size, some empty columns
+        Assert.True(SixteenBitPng.Is(png));
+        var expected = DeepPngs.Decode(png);
+        Assert.Equal(PngBitDepth.Bit16, expected.BitDepth);
+
+        var image = SixteenBitPng.Read(png, "deep.png", long.MaxValue);
+        Assert.Equal((37, 23), (image.Width, image.Height));
+        Assert.Equal(DeepPngs.Values(expected.Pixels), image.Pixels);
+    }
+
+    [Theory]
+    [InlineData(false, false, PngColorType.Grayscale)]
+    [InlineData(true, false, PngColorType.Rgb)]
+    [InlineData(false, true, PngColorType.GrayscaleWithAlpha)]
+    [InlineData(true, true, PngColorType.RgbWithAlpha)]
+    public void Write_IsReadByImageSharpAsWritten_InTheColourTypeAsked(bool colour, bool alpha, PngColorType expectedType)
+    {
+        var source = DeepPngs.Pixels(29, 18, alpha ? PngColorType.RgbWithAlpha : PngColorType.Rgb, seed: 3);
+        ushort[] values = DeepPngs.Values(source);
+        if (!colour)
+            for (int i = 0; i < values.Length; i += 4) values[i + 1] = values[i + 2] = values[i];
+
+        byte[] png = SixteenBitPng.Write(values, 29, 18, grey: !colour, alpha);
+        var decoded = DeepPngs.Decode(png);
+        Assert.Equal((PngBitDepth.Bit16, expectedType), (decoded.BitDepth!.Value, decoded.ColourType!.Value));
+        Assert.Equal(values, DeepPngs.Values(decoded.Pixels));
+        Assert.Equal(values, SixteenBitPng.Read(png, "written.png", long.MaxValue).Pixels);
+    }
+
+    [Theory]
+    [InlineData(PngColorType.Grayscale)]
+    [InlineData(PngColorType.Rgb)]
+    public void ATransparentColourKey_MakesExactlyItsPixelsTransparent(PngColorType colourType)
+    {
+        var pixels = DeepPngs.Pixels(16, 12, colourType);
+        var key = pixels[5 * 16 + 7];
+        byte[] trns = colourType == PngColorType.Grayscale ? new byte[2] : new byte[6];
+        BinaryPrimitives.WriteUInt16BigEndian(trns, key.R);
+        if (colourType == PngColorType.Rgb)
+        {
+            BinaryPrimitives.WriteUInt16BigEndian(trns.AsSpan(2), key.G);
+            BinaryPrimitives.WriteUInt16BigEndian(trns.AsSpan(4), key.B);
+        }
+        byte[] png = DeepPngs.WithChunkAfterHeader(DeepPngs.Encode(pixels, 16, 12, colourType), "tRNS", trns);
+
+        var image = SixteenBitPng.Read(png, "keyed.png", long.MaxValue);
+        for (int i = 0; i < pixels.Length; i++)
+        {
+            bool keyed = pixels[i].R == key.R && pixels[i].G == key.G && pixels[i].B == key.B;
+            Assert.Equal(keyed ? 0 : 65535, image.Pixels[4 * i + 3]);
+            Assert.Equal((pixels[i].R, pixels[i].G, pixels[i].B), (image.Pixels[4 * i], image.Pixels[4 * i + 1], image.Pixels[4 * i + 2]));
+        }
+        // (ImageSharp 2.1 leaves a 16-bit colour key opaque: the PNG specification compares all 16 bits, as libpng does.)
+    }
+
+    [Fact]
+    public void AnEightBitPng_IsNotTakenForOne() =>
+        Assert.False(SixteenBitPng.Is(HostileFiles.PngDeclaring(10, 10)));
+
+    [Fact]
+    public void ADamagedFile_IsRefusedWithWhatIsWrongAndItsName()
+    {
+        byte[] png = DeepPngs.Png(20, 20, PngColorType.Rgb);
+        string Refusal(byte[] file) => Assert.Throws<InvalidDataException>(() => SixteenBitPng.Read(file, "scan.png", long.MaxValue)).Message;
+
+        byte[] flipped = (byte[])png.Clone();
+        flipped[png.Length / 2] ^= 0x40;
+        Assert.Matches("'scan.png' is corrupt: its IDAT chunk fails its CRC check", Refusal(flipped));
+
+        Assert.Contains("'scan.png' is truncated", Refusal(png[..(png.Length * 2 / 3)]));
+
+        byte[] header = png[..33];
+        using (var garbage = new MemoryStream())
+        {
+            garbage.Write(header);
+            PngChunks.WriteChunk(garbage, "IDAT", [0x78, 0x9C, 0xFF, 0xFF, 0xFF, 0xFF, 0x12, 0x34]);
+            PngChunks.WriteChunk(garbage, "IEND", []);
+            Assert.Contains("'scan.png' is corrupt: its PNG image data does not inflate", Refusal(garbage.ToArray()));
+        }
+
+        using (var badFilter = new MemoryStream())
+        {
+            badFilter.Write(header);
+            var rows = new byte[20 * (1 + 20 * 6)];
+            rows[0] = 7;
+            using (var compressed = new MemoryStream())
+            {
+                using (var zlib = new ZLibStream(compressed, CompressionLevel.Fastest, leaveOpen: true))
+                    zlib.Write(rows);
+                PngChunks.WriteChunk(badFilter, "IDAT", compressed.ToArray());
+            }
+            PngChunks.WriteChunk(badFilter, "IEND", []);
+            Assert.Contains("'scan.png' is corrupt: a row has filter type 7", Refusal(badFilter.ToArray()));
+        }
+    }
+
+    [Fact]
+    public void AHugeDeclaredImage_IsRefusedFromItsHeader()
+    {
+        byte[] bomb = HostileFiles.PngDeclaring(50_000, 50_000, bitDepth: 16);
+        var refusal = Assert.Throws<InvalidDataException>(() => SixteenBitPng.Read(bomb, "bomb.png", SuperResolutionOptions.DefaultMaxInputPixels));
+        Assert.Contains("'bomb.png' is 50000x50000 = 2,500,000,000 pixels, more than the limit of 16,777,216; it was not decoded", refusal.Message);
+    }
+}
