@@ -6,6 +6,7 @@
 // IN is an image (PNG, JPEG, BMP, GIF, WebP) or a folder of them; OUT is then a file, whose extension
 // picks the format (PNG, JPEG, WebP), or a folder, which gets one PNG per input. Files are read header
 // first and written under a temporary name, then renamed: a failure never leaves a partial output.
+// A 16-bit PNG is upscaled in 16 bits and written as a 16-bit PNG (JPEG and WebP hold 8 bits).
 // On a terminal a live line shows the current image's tiles and ETA; Ctrl+C stops cleanly (exit 130).
 using System.Diagnostics;
 using Microsoft.ML.Data;
@@ -31,6 +32,7 @@ const string Usage = """
       --threads N         ONNX Runtime threads on the CPU (default: ONNX Runtime's choice)
       --self-ensemble     average the 8 flips and rotations (about 8x slower, a little sharper)
       --compare FILE      also write FILE: bicubic (left) beside HSPAN (right); single images only
+                          (the image then goes through 8 bits, a 16-bit PNG too)
       --compare-region X,Y,W,H   compare only this part of the input, enlarged to 400+ px a side
       --in-place          allow an output to replace its own input
       --keep-orientation  upscale the pixels as stored (by default a photo's EXIF orientation is applied,
@@ -137,16 +139,26 @@ using (resolver)
         progress.Start();
         try
         {
-            using var image = ImageFiles.Load(input, SuperResolutionOptions.DefaultMaxInputPixels, upright: !arguments.KeepOrientation);
-            if (arguments.ComparePath is not null)
-                Comparison.Region(image, arguments.CompareRegion);
-            using var upscaled = resolver.Upscale(image, progress, stop.Token);
-            var metadata = ImageFiles.ReadMetadata(input, upright: !arguments.KeepOrientation);
-            ImageFiles.Save(upscaled, output, arguments.StripMetadata ? metadata.WithoutExif() : metadata);
+            UpscaledFile done;
             if (arguments.ComparePath is string comparePath)
+            {
+                // The comparison is drawn in 8 bits: the image goes through MLImage.
+                using var image = ImageFiles.Load(input, SuperResolutionOptions.DefaultMaxInputPixels, upright: !arguments.KeepOrientation);
+                Comparison.Region(image, arguments.CompareRegion);
+                using var upscaled = resolver.Upscale(image, progress, stop.Token);
+                var metadata = ImageFiles.ReadMetadata(input, upright: !arguments.KeepOrientation);
+                ImageFiles.Save(upscaled, output, arguments.StripMetadata ? metadata.WithoutExif() : metadata);
                 Comparison.Save(image, upscaled, comparePath, arguments.CompareRegion);
-            string note = !ImageFiles.KeepsTransparency(output) && IsTransparent(image) ? " (JPEG has no transparency: it was dropped)" : "";
-            progress.Finished($"{Path.GetFileName(input)} {image.Width}x{image.Height} -> {upscaled.Width}x{upscaled.Height} " +
+                done = new UpscaledFile(image.Width, image.Height, upscaled.Width, upscaled.Height, 8,
+                    !ImageFiles.KeepsTransparency(output) && IsTransparent(image));
+            }
+            else
+            {
+                done = resolver.UpscaleFile(input, output, upright: !arguments.KeepOrientation, stripMetadata: arguments.StripMetadata,
+                    progress: progress, cancellationToken: stop.Token);
+            }
+            string note = (done.BitsPerChannel == 16 ? " (16-bit)" : "") + (done.TransparencyDropped ? " (JPEG has no transparency: it was dropped)" : "");
+            progress.Finished($"{Path.GetFileName(input)} {done.InputWidth}x{done.InputHeight} -> {done.OutputWidth}x{done.OutputHeight} " +
                               $"in {clock.Elapsed.TotalSeconds:F2} s: {output}{note}");
         }
         catch (OperationCanceledException)

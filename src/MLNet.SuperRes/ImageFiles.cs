@@ -233,6 +233,66 @@ public static class ImageFiles
             grey && format != SKEncodedImageFormat.Webp);
     }
 
+    /// <summary>
+    /// Reads <paramref name="path"/> with 16 bits per channel when it is a 16-bit PNG (which Skia would reduce to 8),
+    /// refusing it from its header when larger than <paramref name="maxPixels"/>; <c>null</c> for any other file.
+    /// </summary>
+    internal static SixteenBitImage? LoadSixteenBitPng(string path, long maxPixels)
+    {
+        using var stream = OpenImageFile(path);
+        var head = new byte[SixteenBitPng.HeadLength];
+        if (stream.ReadAtLeast(head, head.Length, throwOnEndOfStream: false) < head.Length || !SixteenBitPng.Is(head))
+            return null;
+        if (stream.Length > MaxMetadataFileBytes)
+            throw new InvalidDataException($"Image file '{path}' is over {MaxMetadataFileBytes >> 20} MB: it is not read.");
+        var file = new byte[stream.Length];
+        head.CopyTo(file, 0);
+        stream.ReadExactly(file, head.Length, file.Length - head.Length);
+        return SixteenBitPng.Read(file, path, maxPixels);
+    }
+
+    /// <summary>
+    /// Writes 16-bit <paramref name="image"/> as <see cref="Save(MLImage, string, ImageMetadata, int)"/> writes an
+    /// <see cref="MLImage"/>: a PNG keeps the 16 bits (grey when the pixels are, alpha where there is any); JPEG and WebP
+    /// hold 8 bits, to which the pixels are rounded. Returns the bits per channel written.
+    /// </summary>
+    internal static int Save(SixteenBitImage image, string path, ImageMetadata metadata, int quality)
+    {
+        ArgumentNullException.ThrowIfNull(path);
+        ArgumentOutOfRangeException.ThrowIfLessThan(quality, 1);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(quality, 100);
+        if (EncodedFormatOf(path) != SKEncodedImageFormat.Png)
+        {
+            using var reduced = ToEightBit(image);
+            Save(reduced, path, metadata, quality);
+            return 8;
+        }
+        var content = ContentAnalysis.Of(image.Pixels, ChannelOffsets.Of(MLPixelFormat.Rgba32));
+        bool grey = content.ChannelsEqual && !metadata.HasRgbProfile;
+        byte[] data = SixteenBitPng.Write(image.Pixels, image.Width, image.Height, grey, content.HasAlpha);
+        if (!metadata.IsEmpty)
+            data = metadata.EmbedIn(data, image.Width, image.Height, grey);
+        AtomicFile.Write(path, stream => stream.Write(data));
+        return 16;
+    }
+
+    /// <summary>16-bit straight RGBA rounded to the Bgra32 premultiplied pixels of an <see cref="MLImage"/>.</summary>
+    private static MLImage ToEightBit(SixteenBitImage image)
+    {
+        var source = image.Pixels;
+        var pixels = new byte[source.Length];
+        for (int i = 0; i < source.Length; i += 4)
+        {
+            byte alpha = CubicKernel.RoundToByte(source[i + 3] / 257f);
+            float factor = alpha / (float)ushort.MaxValue;
+            pixels[i] = CubicKernel.RoundToByte(source[i + 2] * factor);
+            pixels[i + 1] = CubicKernel.RoundToByte(source[i + 1] * factor);
+            pixels[i + 2] = CubicKernel.RoundToByte(source[i] * factor);
+            pixels[i + 3] = alpha;
+        }
+        return MLImage.CreateFromPixels(image.Width, image.Height, MLPixelFormat.Bgra32, pixels);
+    }
+
     /// <summary>Whether the format of <paramref name="path"/>'s extension keeps transparency (JPEG does not).</summary>
     public static bool KeepsTransparency(string path) => EncodedFormatOf(path) != SKEncodedImageFormat.Jpeg;
 

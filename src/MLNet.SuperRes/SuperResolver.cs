@@ -1,6 +1,7 @@
 using System.Globalization;
 using Microsoft.ML.Data;
 using MLNet.SuperRes.Engine;
+using MLNet.SuperRes.Files;
 
 namespace MLNet.SuperRes;
 
@@ -125,6 +126,54 @@ public sealed class SuperResolver : IDisposable
     {
         using var image = ImageFiles.Load(stream, name, _maxInputPixels);
         return Upscale(image);
+    }
+
+    /// <summary>
+    /// Reads the image file <paramref name="inputPath"/> (as <see cref="Upscale(string)"/>), upscales it and writes it to
+    /// <paramref name="outputPath"/> in the format of its extension, under a temporary name then renamed, with the input's
+    /// colour profile and EXIF (<see cref="ImageFiles.Save(MLImage, string, ImageMetadata, int)"/>). A 16-bit PNG is read
+    /// and upscaled with its 16 bits, and written as a 16-bit PNG (JPEG and WebP hold 8 bits: it is rounded to them);
+    /// every other file goes through 8 bits, as an <see cref="MLImage"/> does. Grey stays grey and alpha is written only
+    /// where the input has some, in PNG also for 16 bits.
+    /// </summary>
+    /// <param name="inputPath">The image file to read.</param>
+    /// <param name="outputPath">The file to write (.png, .jpg, .jpeg or .webp).</param>
+    /// <param name="upright">Apply the EXIF orientation of a JPEG or WebP (the output is then tagged upright); false keeps the pixels as stored.</param>
+    /// <param name="stripMetadata">Write no EXIF (camera, date, place); the colour profile, which says what the pixel values mean, is kept.</param>
+    /// <param name="quality">JPEG and WebP quality, 1 to 100.</param>
+    /// <param name="progress">Hears after each tile.</param>
+    /// <param name="cancellationToken">Checked before each tile; a cancellation writes nothing.</param>
+    /// <exception cref="ArgumentException">The output extension names no format this writes, or the image is too large.</exception>
+    /// <exception cref="InvalidDataException">As for <see cref="ImageFiles.Load(string, long)"/>.</exception>
+    public UpscaledFile UpscaleFile(string inputPath, string outputPath, bool upright = true, bool stripMetadata = false, int quality = 95,
+        IProgress<SuperResolutionProgress>? progress = null, CancellationToken cancellationToken = default)
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        ArgumentNullException.ThrowIfNull(inputPath);
+        ArgumentNullException.ThrowIfNull(outputPath);
+        ArgumentOutOfRangeException.ThrowIfLessThan(quality, 1);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(quality, 100);
+        bool keepsTransparency = ImageFiles.KeepsTransparency(outputPath); // refuses an unknown extension before any work
+        var metadata = ImageFiles.ReadMetadata(inputPath, upright);
+        if (stripMetadata)
+            metadata = metadata.WithoutExif();
+
+        if (ImageFiles.LoadSixteenBitPng(inputPath, _maxInputPixels) is { } deep)
+        {
+            CheckSize(deep.Width, deep.Height, _maxInputPixels, Scale);
+            _upscaler.Tiles.CheckFits(deep.Width, deep.Height, _session.Interface);
+            ushort[] pixels = _upscaler.Upscale(deep.Pixels, deep.Width, deep.Height, progress, inputPath, cancellationToken);
+            var upscaled = new SixteenBitImage(pixels, deep.Width * Scale, deep.Height * Scale);
+            int bits = ImageFiles.Save(upscaled, outputPath, metadata, quality);
+            bool transparent = ContentAnalysis.Of(deep.Pixels, ChannelOffsets.Of(MLPixelFormat.Rgba32)).HasAlpha;
+            return new UpscaledFile(deep.Width, deep.Height, upscaled.Width, upscaled.Height, bits, transparent && !keepsTransparency);
+        }
+
+        using var image = ImageFiles.Load(inputPath, _maxInputPixels, upright);
+        using var result = Upscale(image, progress, cancellationToken);
+        ImageFiles.Save(result, outputPath, metadata, quality);
+        bool hasAlpha = ContentAnalysis.Of(image.Pixels, ChannelOffsets.Of(image.PixelFormat)).HasAlpha;
+        return new UpscaledFile(image.Width, image.Height, result.Width, result.Height, 8, hasAlpha && !keepsTransparency);
     }
 
     /// <summary>

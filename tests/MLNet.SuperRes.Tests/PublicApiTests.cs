@@ -22,6 +22,7 @@ public sealed class PublicApiTests
             "MLNet.SuperRes.SuperResolutionTransformer",
             "MLNet.SuperRes.SuperResolver",
             "MLNet.SuperRes.TilePlan",
+            "MLNet.SuperRes.UpscaledFile",
             "Microsoft.ML.SuperResolutionCatalog",
         ], exported);
     }

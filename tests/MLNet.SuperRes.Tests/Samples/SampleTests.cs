@@ -1,4 +1,6 @@
+using MLNet.SuperRes.Tests.TestData;
 using SixLabors.ImageSharp;
+using SixLabors.ImageSharp.Formats.Png;
 using SixLabors.ImageSharp.Metadata.Profiles.Exif;
 using SixLabors.ImageSharp.PixelFormats;
 using SixLabors.ImageSharp.Processing;
@@ -54,6 +56,20 @@ public sealed class SampleTests(ITestOutputHelper output) : IDisposable
         (exitCode, log) = DotnetCli.RunSample(UpscaleProject, $"\"{input}\" \"{stripped}\" --provider cpu --strip-metadata", Minutes5);
         Assert.True(exitCode == 0, log);
         Assert.Null(Image.Identify(stripped).Metadata.ExifProfile);
+    }
+
+    [Fact]
+    public void Upscale_ASixteenBitGreyScan_StaysASixteenBitGreyPng()
+    {
+        DotnetCli.Build(UpscaleProject);
+        string input = Path.Combine(_temp, "scan.png"), result = Path.Combine(_temp, "scan-x2.png");
+        File.WriteAllBytes(input, DeepPngs.Png(40, 30, PngColorType.Grayscale));
+        var (exitCode, log) = DotnetCli.RunSample(UpscaleProject, $"\"{input}\" \"{result}\" --provider cpu", Minutes5);
+        Assert.True(exitCode == 0, log);
+        Assert.Contains("scan.png 40x30 -> 80x60", log);
+        Assert.Contains("(16-bit)", log);
+        var written = DeepPngs.Decode(File.ReadAllBytes(result));
+        Assert.Equal((80, 60, PngBitDepth.Bit16, PngColorType.Grayscale), (written.Width, written.Height, written.BitDepth!.Value, written.ColourType!.Value));
     }
 
     [Fact]
