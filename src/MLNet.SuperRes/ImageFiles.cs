@@ -205,14 +205,20 @@ public static class ImageFiles
         ArgumentOutOfRangeException.ThrowIfLessThan(quality, 1);
         ArgumentOutOfRangeException.ThrowIfGreaterThan(quality, 100);
         var pixels = image.Pixels;
-        // The channels the image has, not those of MLImage's layout: an opaque image is written without alpha, an opaque
-        // grey one as grey (PNG, JPEG; WebP has no grey mode, and Skia no grey-with-alpha one), unless an RGB profile goes
-        // with it.
-        var content = ContentAnalysis.Of(pixels, ChannelOffsets.Of(image.PixelFormat));
-        bool grey = content.ChannelsEqual && !content.HasAlpha && metadata?.HasRgbProfile != true;
+        // The channels the image has, not those of MLImage's layout: an opaque image is written without alpha, a grey one
+        // as grey (PNG, JPEG; WebP has no grey mode), unless an RGB profile goes with it. JPEG has no alpha either: Skia
+        // writes a transparent image's premultiplied values, which a grey one keeps as they are.
+        var channels = ChannelOffsets.Of(image.PixelFormat);
+        var content = ContentAnalysis.Of(pixels, channels);
+        bool grey = content.ChannelsEqual && metadata?.HasRgbProfile != true && format != SKEncodedImageFormat.Webp;
+        if (grey && content.HasAlpha && format == SKEncodedImageFormat.Png)
+        {
+            byte[] png = PngCodec.Write<byte>(Unpremultiplied(pixels, channels), image.Width, image.Height, grey: true, alpha: true);
+            return metadata is null || metadata.IsEmpty ? png : metadata.EmbedIn(png, image.Width, image.Height, grey: true);
+        }
         var info = new SKImageInfo(image.Width, image.Height,
             grey ? SKColorType.Gray8 : image.PixelFormat == MLPixelFormat.Rgba32 ? SKColorType.Rgba8888 : SKColorType.Bgra8888,
-            content.HasAlpha ? SKAlphaType.Premul : SKAlphaType.Opaque);
+            content.HasAlpha && !grey ? SKAlphaType.Premul : SKAlphaType.Opaque);
         using var bitmap = new SKBitmap(info);
         if (bitmap.RowBytes != info.Width * info.BytesPerPixel || bitmap.ByteCount != pixels.Length / 4 * info.BytesPerPixel)
             throw new InvalidOperationException($"Could not lay out a {info.Width}x{info.Height} image for encoding.");
@@ -230,7 +236,26 @@ public static class ImageFiles
                 : pixmap.Encode(format, quality))
             ?? throw new InvalidOperationException($"Could not encode the image for {destination}.");
         return metadata is null || metadata.IsEmpty ? data.ToArray() : metadata.EmbedIn(data.AsSpan(), image.Width, image.Height,
-            grey && format != SKEncodedImageFormat.Webp);
+            grey);
+    }
+
+    /// <summary>
+    /// Premultiplied 32-bit pixels as straight RGBA bytes, rounded so that premultiplying them again (as Skia does on
+    /// reading) gives back exactly <paramref name="pixels"/>.
+    /// </summary>
+    private static byte[] Unpremultiplied(ReadOnlySpan<byte> pixels, ChannelOffsets channels)
+    {
+        var straight = new byte[pixels.Length];
+        for (int i = 0; i < pixels.Length; i += 4)
+        {
+            byte alpha = pixels[i + channels.A];
+            float factor = alpha == 0 ? 0f : 255f / alpha;
+            straight[i] = CubicKernel.RoundToByte(pixels[i + channels.R] * factor);
+            straight[i + 1] = CubicKernel.RoundToByte(pixels[i + channels.G] * factor);
+            straight[i + 2] = CubicKernel.RoundToByte(pixels[i + channels.B] * factor);
+            straight[i + 3] = alpha;
+        }
+        return straight;
     }
 
     /// <summary>
@@ -240,15 +265,15 @@ public static class ImageFiles
     internal static SixteenBitImage? LoadSixteenBitPng(string path, long maxPixels)
     {
         using var stream = OpenImageFile(path);
-        var head = new byte[SixteenBitPng.HeadLength];
-        if (stream.ReadAtLeast(head, head.Length, throwOnEndOfStream: false) < head.Length || !SixteenBitPng.Is(head))
+        var head = new byte[PngCodec.HeadLength];
+        if (stream.ReadAtLeast(head, head.Length, throwOnEndOfStream: false) < head.Length || !PngCodec.IsSixteenBit(head))
             return null;
         if (stream.Length > MaxMetadataFileBytes)
             throw new InvalidDataException($"Image file '{path}' is over {MaxMetadataFileBytes >> 20} MB: it is not read.");
         var file = new byte[stream.Length];
         head.CopyTo(file, 0);
         stream.ReadExactly(file, head.Length, file.Length - head.Length);
-        return SixteenBitPng.Read(file, path, maxPixels);
+        return PngCodec.ReadSixteenBit(file, path, maxPixels);
     }
 
     /// <summary>
@@ -269,7 +294,7 @@ public static class ImageFiles
         }
         var content = ContentAnalysis.Of(image.Pixels, ChannelOffsets.Of(MLPixelFormat.Rgba32));
         bool grey = content.ChannelsEqual && !metadata.HasRgbProfile;
-        byte[] data = SixteenBitPng.Write(image.Pixels, image.Width, image.Height, grey, content.HasAlpha);
+        byte[] data = PngCodec.Write<ushort>(image.Pixels, image.Width, image.Height, grey, content.HasAlpha);
         if (!metadata.IsEmpty)
             data = metadata.EmbedIn(data, image.Width, image.Height, grey);
         AtomicFile.Write(path, stream => stream.Write(data));

@@ -154,17 +154,19 @@ public sealed class ImageFilesTests : IDisposable
         Assert.Contains("cannot write", Assert.Throws<ArgumentException>(() => ImageFiles.Save(image, new MemoryStream(), "tiff")).Message);
     }
 
-    /// <summary>PNG colour types: 0 grey, 2 RGB, 6 RGBA.</summary>
+    /// <summary>PNG colour types: 0 grey, 2 RGB, 4 grey with alpha, 6 RGBA.</summary>
     [Theory]
     [InlineData("colour", 2)]
     [InlineData("grey", 0)]
     [InlineData("transparent", 6)]
+    [InlineData("grey transparent", 4)]
     public void SaveWritesTheChannelsTheImageHas_AndTheSamePixels(string kind, int pngColourType)
     {
         using var image = kind switch
         {
             "colour" => TestImages.Texture(20, 12, seed: 3),
             "grey" => TestImages.Texture(20, 12, seed: 3, greyscale: true),
+            "grey transparent" => WithAlpha(TestImages.Texture(20, 12, seed: 3, greyscale: true)),
             _ => WithAlpha(TestImages.Texture(20, 12, seed: 3)),
         };
         using var png = new MemoryStream();
@@ -178,7 +180,25 @@ public sealed class ImageFilesTests : IDisposable
         ImageFiles.Save(image, jpeg, "jpg");
         jpeg.Position = 0;
         var components = SixLabors.ImageSharp.Image.Identify(jpeg).Metadata.GetJpegMetadata().ColorType;
-        Assert.Equal(kind == "grey" ? SixLabors.ImageSharp.Formats.Jpeg.JpegColorType.Luminance : SixLabors.ImageSharp.Formats.Jpeg.JpegColorType.YCbCrRatio420, components);
+        Assert.Equal(kind.StartsWith("grey") ? SixLabors.ImageSharp.Formats.Jpeg.JpegColorType.Luminance : SixLabors.ImageSharp.Formats.Jpeg.JpegColorType.YCbCrRatio420, components);
+    }
+
+    [Fact]
+    public void AGreyTransparentImage_GoesToJpegAsGrey_WithTheValuesSkiaWritesInColour()
+    {
+        using var image = WithAlpha(TestImages.Texture(24, 16, seed: 5, greyscale: true));
+        using var grey = new MemoryStream();
+        ImageFiles.Save(image, grey, "jpg", quality: 100);
+        using var bitmap = new SkiaSharp.SKBitmap(new SkiaSharp.SKImageInfo(24, 16, SkiaSharp.SKColorType.Bgra8888, SkiaSharp.SKAlphaType.Premul));
+        System.Runtime.InteropServices.Marshal.Copy(image.Pixels.ToArray(), 0, bitmap.GetPixels(), bitmap.ByteCount);
+        using var colour = bitmap.PeekPixels().Encode(SkiaSharp.SKEncodedImageFormat.Jpeg, 100);
+
+        using var fromGrey = SixLabors.ImageSharp.Image.Load<SixLabors.ImageSharp.PixelFormats.L8>(grey.ToArray());
+        using var fromColour = SixLabors.ImageSharp.Image.Load<SixLabors.ImageSharp.PixelFormats.L8>(colour.ToArray());
+        for (int y = 0; y < 16; y++)
+            for (int x = 0; x < 24; x++)
+                Assert.True(Math.Abs(fromGrey[x, y].PackedValue - fromColour[x, y].PackedValue) <= 3,
+                    $"({x}, {y}): {fromGrey[x, y].PackedValue} against {fromColour[x, y].PackedValue}");
     }
 
     private static MLImage WithAlpha(MLImage image)

@@ -3,12 +3,13 @@ using System.IO.Compression;
 using MLNet.SuperRes.Files;
 using MLNet.SuperRes.Metadata;
 using MLNet.SuperRes.Tests.TestData;
+using SixLabors.ImageSharp;
 using SixLabors.ImageSharp.Formats.Png;
 
 namespace MLNet.SuperRes.Tests.Files;
 
-/// <summary>The 16-bit PNG reader and writer, against ImageSharp's decoder and encoder.</summary>
-public sealed class SixteenBitPngTests
+/// <summary>The PNG reader and writer for what Skia does not do (16 bits, grey with alpha), against ImageSharp's decoder and encoder.</summary>
+public sealed class PngCodecTests
 {
     public static TheoryData<PngColorType, bool> ColourTypesAndInterlacing()
     {
@@ -26,11 +27,11 @@ public sealed class SixteenBitPngTests
     public void Read_GivesExactlyWhatImageSharpDecodes(PngColorType colourType, bool interlaced)
     {
         byte[] png = DeepPngs.Png(37, 23, colourType, interlaced); // odd sides: Adam7's passes of every size, some empty columns
-        Assert.True(SixteenBitPng.Is(png));
+        Assert.True(PngCodec.IsSixteenBit(png));
         var expected = DeepPngs.Decode(png);
         Assert.Equal(PngBitDepth.Bit16, expected.BitDepth);
 
-        var image = SixteenBitPng.Read(png, "deep.png", long.MaxValue);
+        var image = PngCodec.ReadSixteenBit(png, "deep.png", long.MaxValue);
         Assert.Equal((37, 23), (image.Width, image.Height));
         Assert.Equal(DeepPngs.Values(expected.Pixels), image.Pixels);
     }
@@ -47,11 +48,28 @@ public sealed class SixteenBitPngTests
         if (!colour)
             for (int i = 0; i < values.Length; i += 4) values[i + 1] = values[i + 2] = values[i];
 
-        byte[] png = SixteenBitPng.Write(values, 29, 18, grey: !colour, alpha);
+        byte[] png = PngCodec.Write<ushort>(values, 29, 18, grey: !colour, alpha);
         var decoded = DeepPngs.Decode(png);
         Assert.Equal((PngBitDepth.Bit16, expectedType), (decoded.BitDepth!.Value, decoded.ColourType!.Value));
         Assert.Equal(values, DeepPngs.Values(decoded.Pixels));
-        Assert.Equal(values, SixteenBitPng.Read(png, "written.png", long.MaxValue).Pixels);
+        Assert.Equal(values, PngCodec.ReadSixteenBit(png, "written.png", long.MaxValue).Pixels);
+    }
+
+    [Fact]
+    public void WriteInEightBits_GreyWithAlpha_IsReadByImageSharpAsWritten()
+    {
+        var random = new Random(4);
+        var values = new byte[23 * 17 * 4];
+        random.NextBytes(values);
+        for (int i = 0; i < values.Length; i += 4) values[i + 1] = values[i + 2] = values[i];
+
+        byte[] png = PngCodec.Write<byte>(values, 23, 17, grey: true, alpha: true);
+        using var image = SixLabors.ImageSharp.Image.Load<SixLabors.ImageSharp.PixelFormats.Rgba32>(png);
+        var metadata = image.Metadata.GetPngMetadata();
+        Assert.Equal((PngBitDepth.Bit8, PngColorType.GrayscaleWithAlpha), (metadata.BitDepth!.Value, metadata.ColorType!.Value));
+        var decoded = new SixLabors.ImageSharp.PixelFormats.Rgba32[23 * 17];
+        image.CopyPixelDataTo(decoded);
+        Assert.Equal(values, decoded.SelectMany(p => new[] { p.R, p.G, p.B, p.A }).ToArray());
     }
 
     [Theory]
@@ -70,7 +88,7 @@ public sealed class SixteenBitPngTests
         }
         byte[] png = DeepPngs.WithChunkAfterHeader(DeepPngs.Encode(pixels, 16, 12, colourType), "tRNS", trns);
 
-        var image = SixteenBitPng.Read(png, "keyed.png", long.MaxValue);
+        var image = PngCodec.ReadSixteenBit(png, "keyed.png", long.MaxValue);
         for (int i = 0; i < pixels.Length; i++)
         {
             bool keyed = pixels[i].R == key.R && pixels[i].G == key.G && pixels[i].B == key.B;
@@ -82,13 +100,13 @@ public sealed class SixteenBitPngTests
 
     [Fact]
     public void AnEightBitPng_IsNotTakenForOne() =>
-        Assert.False(SixteenBitPng.Is(HostileFiles.PngDeclaring(10, 10)));
+        Assert.False(PngCodec.IsSixteenBit(HostileFiles.PngDeclaring(10, 10)));
 
     [Fact]
     public void ADamagedFile_IsRefusedWithWhatIsWrongAndItsName()
     {
         byte[] png = DeepPngs.Png(20, 20, PngColorType.Rgb);
-        string Refusal(byte[] file) => Assert.Throws<InvalidDataException>(() => SixteenBitPng.Read(file, "scan.png", long.MaxValue)).Message;
+        string Refusal(byte[] file) => Assert.Throws<InvalidDataException>(() => PngCodec.ReadSixteenBit(file, "scan.png", long.MaxValue)).Message;
 
         byte[] flipped = (byte[])png.Clone();
         flipped[png.Length / 2] ^= 0x40;
@@ -125,7 +143,7 @@ public sealed class SixteenBitPngTests
     public void AHugeDeclaredImage_IsRefusedFromItsHeader()
     {
         byte[] bomb = HostileFiles.PngDeclaring(50_000, 50_000, bitDepth: 16);
-        var refusal = Assert.Throws<InvalidDataException>(() => SixteenBitPng.Read(bomb, "bomb.png", SuperResolutionOptions.DefaultMaxInputPixels));
+        var refusal = Assert.Throws<InvalidDataException>(() => PngCodec.ReadSixteenBit(bomb, "bomb.png", SuperResolutionOptions.DefaultMaxInputPixels));
         Assert.Contains("'bomb.png' is 50000x50000 = 2,500,000,000 pixels, more than the limit of 16,777,216; it was not decoded", refusal.Message);
     }
 }

@@ -2,6 +2,8 @@ using System.Buffers.Binary;
 using System.Globalization;
 using System.IO.Compression;
 using System.IO.Hashing;
+using System.Numerics;
+using System.Runtime.CompilerServices;
 using System.Text;
 using MLNet.SuperRes.Metadata;
 
@@ -11,22 +13,23 @@ namespace MLNet.SuperRes.Files;
 internal sealed record SixteenBitImage(ushort[] Pixels, int Width, int Height);
 
 /// <summary>
-/// PNGs of 16 bits per channel, read and written whole: Skia, the decoder of every other path, reduces them to 8 bits.
-/// Grey, grey with alpha, RGB and RGBA, interlaced or not, with a tRNS colour key; every chunk's CRC is checked, and the
-/// size is refused from the header, as <see cref="ImageFiles"/> does, before anything is inflated.
+/// The PNG coding Skia does not do: reading a PNG of 16 bits per channel with its 16 bits (Skia reduces them to 8), and
+/// writing 16-bit PNGs and grey ones with alpha (Skia writes those as RGBA). Grey, grey with alpha, RGB and RGBA,
+/// interlaced or not, with a tRNS colour key; every chunk's CRC is checked, and the size is refused from the header,
+/// as <see cref="ImageFiles"/> does, before anything is inflated.
 /// </summary>
-internal static class SixteenBitPng
+internal static class PngCodec
 {
     /// <summary>The first bytes of a file that say whether it is a 16-bit PNG.</summary>
     public const int HeadLength = 29;
 
     /// <summary>Whether <paramref name="head"/> (the file's first <see cref="HeadLength"/> bytes) is a PNG of 16 bits per channel.</summary>
-    public static bool Is(ReadOnlySpan<byte> head) =>
+    public static bool IsSixteenBit(ReadOnlySpan<byte> head) =>
         head.Length >= HeadLength && PngChunks.Is(head) && head.Slice(12, 4).SequenceEqual("IHDR"u8) && head[24] == 16;
 
-    public static SixteenBitImage Read(ReadOnlySpan<byte> file, string name, long maxPixels)
+    public static SixteenBitImage ReadSixteenBit(ReadOnlySpan<byte> file, string name, long maxPixels)
     {
-        if (!Is(file))
+        if (!IsSixteenBit(file))
             throw new InvalidDataException($"Image file '{name}' is not a 16-bit PNG.");
         int width = 0, height = 0, colourType = 0, channels = 0;
         bool interlaced = false, ended = false;
@@ -131,22 +134,24 @@ internal static class SixteenBitPng
     }
 
     /// <summary>
-    /// Encodes 16-bit RGBA <paramref name="pixels"/> (alpha not premultiplied) as a PNG, as grey when <paramref name="grey"/>
-    /// (R = G = B: red is written) and with alpha only when <paramref name="alpha"/>, each row with the filter that
-    /// compresses it best by libpng's measure (the least sum of absolute differences).
+    /// Encodes RGBA <paramref name="pixels"/> (alpha not premultiplied; 16 bits per channel for <see cref="ushort"/>, 8
+    /// for <see cref="byte"/>) as a PNG, as grey when <paramref name="grey"/> (R = G = B: red is written) and with alpha
+    /// only when <paramref name="alpha"/>, each row with the filter that compresses it best by libpng's measure (the
+    /// least sum of absolute differences).
     /// </summary>
-    public static byte[] Write(ReadOnlySpan<ushort> pixels, int width, int height, bool grey, bool alpha)
+    public static byte[] Write<T>(ReadOnlySpan<T> pixels, int width, int height, bool grey, bool alpha)
+        where T : unmanaged, IBinaryInteger<T>, IUnsignedNumber<T>
     {
         if (pixels.Length != (long)width * height * 4)
             throw new ArgumentException($"Got {pixels.Length} values for a {width}x{height} RGBA image.", nameof(pixels));
         int channels = (grey ? 1 : 3) + (alpha ? 1 : 0);
-        int bytesPerPixel = 2 * channels, stride = width * bytesPerPixel;
+        int bytesPerSample = Unsafe.SizeOf<T>(), bytesPerPixel = bytesPerSample * channels, stride = width * bytesPerPixel;
         using var output = new MemoryStream();
         output.Write(PngChunks.Signature);
         Span<byte> header = stackalloc byte[13];
         BinaryPrimitives.WriteInt32BigEndian(header, width);
         BinaryPrimitives.WriteInt32BigEndian(header[4..], height);
-        header[8] = 16;
+        header[8] = (byte)(8 * bytesPerSample);
         header[9] = (byte)((grey ? 0 : 2) | (alpha ? 4 : 0));
         PngChunks.WriteChunk(output, "IHDR", header);
 
@@ -159,23 +164,19 @@ internal static class SixteenBitPng
             for (int f = 0; f < 5; f++) candidates[f] = new byte[1 + stride];
             for (int y = 0; y < height; y++)
             {
-                ReadOnlySpan<ushort> source = pixels.Slice(y * width * 4, width * 4);
-                for (int x = 0, o = 0; x < width; x++)
+                ReadOnlySpan<T> source = pixels.Slice(y * width * 4, width * 4);
+                int o = 0;
+                for (int x = 0; x < width; x++)
                 {
-                    ReadOnlySpan<ushort> pixel = source.Slice(x * 4, 4);
-                    BinaryPrimitives.WriteUInt16BigEndian(current.AsSpan(o), pixel[0]);
-                    o += 2;
+                    ReadOnlySpan<T> pixel = source.Slice(x * 4, 4);
+                    o += pixel[0].WriteBigEndian(current, o);
                     if (!grey)
                     {
-                        BinaryPrimitives.WriteUInt16BigEndian(current.AsSpan(o), pixel[1]);
-                        BinaryPrimitives.WriteUInt16BigEndian(current.AsSpan(o + 2), pixel[2]);
-                        o += 4;
+                        o += pixel[1].WriteBigEndian(current, o);
+                        o += pixel[2].WriteBigEndian(current, o);
                     }
                     if (alpha)
-                    {
-                        BinaryPrimitives.WriteUInt16BigEndian(current.AsSpan(o), pixel[3]);
-                        o += 2;
-                    }
+                        o += pixel[3].WriteBigEndian(current, o);
                 }
                 byte[] best = candidates[0];
                 long bestCost = long.MaxValue;
