@@ -3,6 +3,7 @@ using System.Runtime.InteropServices;
 using Microsoft.ML.Data;
 using MLNet.SuperRes.Engine;
 using MLNet.SuperRes.Files;
+using MLNet.SuperRes.Metadata;
 using SkiaSharp;
 
 namespace MLNet.SuperRes;
@@ -130,8 +131,7 @@ public static class ImageFiles
     /// The ICC profile and EXIF of an image file, to write with its upscaled copy. With <paramref name="upright"/> (as
     /// <see cref="Load(string, long, bool)"/> reads the pixels) the EXIF orientation is reset to 1, so the output is not
     /// turned a second time (and a thumbnail, stored turned, is left out); without it the orientation is kept, as the
-    /// pixels are. The reader applies a JPEG's or WebP's orientation, not a PNG's eXIf one: such a PNG is written as
-    /// stored, tagged 1. Formats without these (BMP, GIF) give <see cref="ImageMetadata.None"/>.
+    /// pixels are. Formats without these (BMP, GIF) give <see cref="ImageMetadata.None"/>.
     /// </summary>
     /// <exception cref="FileNotFoundException">The file does not exist, or is a folder.</exception>
     /// <exception cref="InvalidDataException">The file is not an image of a readable format.</exception>
@@ -188,9 +188,10 @@ public static class ImageFiles
         {
             using var skiaStream = new SKManagedStream(stream, disposeManagedStream: false);
             using var codec = OpenCodec(skiaStream, name);
-            bool sideways = (int)codec.EncodedOrigin >= 5; // orientations 5 to 8 swap width and height
+            int orientation = OrientationOf(codec, stream, start);
+            bool sideways = orientation >= 5; // orientations 5 to 8 swap width and height
             return new ImageFileInfo(sideways ? codec.Info.Height : codec.Info.Width, sideways ? codec.Info.Width : codec.Info.Height,
-                codec.EncodedFormat.ToString().ToUpperInvariant(), Math.Max(1, codec.FrameCount), (int)codec.EncodedOrigin);
+                codec.EncodedFormat.ToString().ToUpperInvariant(), Math.Max(1, codec.FrameCount), orientation);
         }
         finally
         {
@@ -260,9 +261,10 @@ public static class ImageFiles
 
     /// <summary>
     /// Reads <paramref name="path"/> with 16 bits per channel when it is a 16-bit PNG (which Skia would reduce to 8),
-    /// refusing it from its header when larger than <paramref name="maxPixels"/>; <c>null</c> for any other file.
+    /// refusing it from its header when larger than <paramref name="maxPixels"/>, turned <paramref name="upright"/> as
+    /// <see cref="Load(string, long, bool)"/> turns it; <c>null</c> for any other file.
     /// </summary>
-    internal static SixteenBitImage? LoadSixteenBitPng(string path, long maxPixels)
+    internal static SixteenBitImage? LoadSixteenBitPng(string path, long maxPixels, bool upright)
     {
         using var stream = OpenImageFile(path);
         var head = new byte[PngCodec.HeadLength];
@@ -273,7 +275,13 @@ public static class ImageFiles
         var file = new byte[stream.Length];
         head.CopyTo(file, 0);
         stream.ReadExactly(file, head.Length, file.Length - head.Length);
-        return PngCodec.ReadSixteenBit(file, path, maxPixels);
+        var image = PngCodec.ReadSixteenBit(file, path, maxPixels);
+        int orientation = upright ? PngChunks.Orientation(new MemoryStream(file)) : 1;
+        if (orientation == 1)
+            return image;
+        int k = DihedralTransform.OfExifOrientation(orientation);
+        var (height, width) = DihedralTransform.TransformedSize(k, image.Height, image.Width);
+        return new SixteenBitImage(DihedralTransform.ApplyToPixels(k, image.Pixels, image.Height, image.Width), width, height);
     }
 
     /// <summary>
@@ -388,7 +396,7 @@ public static class ImageFiles
         // Skia reports grey PNGs and JPEGs as Gray8, but grey PNGs with alpha as colour: their IHDR says grey (type 4).
         bool storesGrey = codec.Info.ColorType == SKColorType.Gray8
             || (codec.EncodedFormat == SKEncodedImageFormat.Png && headLength > PngColourTypeOffset && head[PngColourTypeOffset] == 4);
-        int orientation = (int)codec.EncodedOrigin;
+        int orientation = OrientationOf(codec, stream, start);
         if (upright && orientation is > 1 and <= 8)
         {
             int k = DihedralTransform.OfExifOrientation(orientation);
@@ -396,6 +404,21 @@ public static class ImageFiles
             (height, width) = DihedralTransform.TransformedSize(k, height, width);
         }
         return new DecodedImage(pixels, width, height, storesGrey);
+    }
+
+    /// <summary>
+    /// The EXIF orientation of the image <paramref name="codec"/> reads from <paramref name="stream"/> (which starts at
+    /// <paramref name="start"/>): Skia's for a JPEG or WebP; a PNG's eXIf chunk, which Skia 2.88 does not read, from the
+    /// stream. Called once the codec has read what it needs.
+    /// </summary>
+    private static int OrientationOf(SKCodec codec, Stream stream, long start)
+    {
+        if (codec.EncodedFormat != SKEncodedImageFormat.Png || codec.EncodedOrigin != SKEncodedOrigin.TopLeft)
+            return (int)codec.EncodedOrigin;
+        long position = stream.Position;
+        stream.Position = start;
+        try { return PngChunks.Orientation(stream); }
+        finally { stream.Position = position; }
     }
 
     private static SKCodec OpenCodec(SKManagedStream stream, string name) =>

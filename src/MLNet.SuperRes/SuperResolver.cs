@@ -138,7 +138,7 @@ public sealed class SuperResolver : IDisposable
     /// </summary>
     /// <param name="inputPath">The image file to read.</param>
     /// <param name="outputPath">The file to write (.png, .jpg, .jpeg or .webp).</param>
-    /// <param name="upright">Apply the EXIF orientation of a JPEG or WebP (the output is then tagged upright); false keeps the pixels as stored.</param>
+    /// <param name="upright">Apply the EXIF orientation (the output is then tagged upright); false keeps the pixels as stored.</param>
     /// <param name="stripMetadata">Write no EXIF (camera, date, place); the colour profile, which says what the pixel values mean, is kept.</param>
     /// <param name="quality">JPEG and WebP quality, 1 to 100.</param>
     /// <param name="progress">Hears after each tile.</param>
@@ -158,7 +158,7 @@ public sealed class SuperResolver : IDisposable
         if (stripMetadata)
             metadata = metadata.WithoutExif();
 
-        if (ImageFiles.LoadSixteenBitPng(inputPath, _maxInputPixels) is { } deep)
+        if (ImageFiles.LoadSixteenBitPng(inputPath, _maxInputPixels, upright) is { } deep)
         {
             CheckSize(deep.Width, deep.Height, _maxInputPixels, Scale);
             _upscaler.Tiles.CheckFits(deep.Width, deep.Height, _session.Interface);

@@ -62,7 +62,15 @@ internal static class DihedralTransform
         return result;
     }
 
-    /// <summary>Transform <paramref name="k"/> of one plane of elements (a float channel, a 32-bit pixel).</summary>
+    /// <summary>As <see cref="ApplyToPixels(int, ReadOnlySpan{byte}, int, int)"/>, for 64-bit pixels (four 16-bit values).</summary>
+    public static ushort[] ApplyToPixels(int k, ReadOnlySpan<ushort> pixels, int height, int width)
+    {
+        var result = new ushort[pixels.Length];
+        Permute(k, MemoryMarshal.Cast<ushort, ulong>(pixels), height, width, MemoryMarshal.Cast<ushort, ulong>(result.AsSpan()));
+        return result;
+    }
+
+    /// <summary>Transform <paramref name="k"/> of one plane of elements (a float channel, a 32- or 64-bit pixel).</summary>
     private static void Permute<T>(int k, ReadOnlySpan<T> source, int height, int width, Span<T> destination)
     {
         var (tHeight, tWidth) = TransformedSize(k, height, width);

@@ -29,6 +29,38 @@ internal static class PngChunks
     }
 
     /// <summary>
+    /// The EXIF orientation of the PNG in <paramref name="stream"/> (1 to 8; 1 without an eXIf chunk), read by seeking
+    /// from chunk header to chunk header, so the image data is not read; the stream is left where it was.
+    /// </summary>
+    public static int Orientation(Stream stream)
+    {
+        long start = stream.Position;
+        try
+        {
+            Span<byte> head = stackalloc byte[8];
+            stream.Position = start + Signature.Length;
+            while (stream.ReadAtLeast(head, 8, throwOnEndOfStream: false) == 8)
+            {
+                uint length = BinaryPrimitives.ReadUInt32BigEndian(head);
+                if (head[4..].SequenceEqual("IEND"u8) || length > stream.Length - stream.Position - 4)
+                    break;
+                if (head[4..].SequenceEqual("eXIf"u8) && length <= MaxExifBytes)
+                {
+                    var data = new byte[length];
+                    stream.ReadExactly(data);
+                    return ExifBlock.Orientation(data.AsSpan().StartsWith("Exif\0\0"u8) ? data.AsSpan(6) : data);
+                }
+                stream.Position += length + 4;
+            }
+            return 1;
+        }
+        finally
+        {
+            stream.Position = start;
+        }
+    }
+
+    /// <summary>
     /// <paramref name="encoded"/> with the profile and EXIF after its header, in place of any colour-space chunks the
     /// encoder wrote (a profile replaces them).
     /// </summary>
@@ -117,6 +149,9 @@ internal static class PngChunks
             zlib.Write(profile);
         return compressed.ToArray();
     }
+
+    /// <summary>Far above any real EXIF block (a JPEG holds at most 64 KB).</summary>
+    private const int MaxExifBytes = 16 << 20;
 
     /// <summary>Far above any real profile (a few kilobytes, a few megabytes for the largest device links).</summary>
     public const int MaxProfileBytes = 64 << 20;

@@ -12,7 +12,28 @@ public static class OrientedPhotos
     /// <summary>A JPEG of four flat quadrants (so JPEG keeps them nearly exact) tagged with <paramref name="orientation"/>.</summary>
     public static byte[] Jpeg(int orientation, int width = 12, int height = 8)
     {
-        using var image = new Image<Rgba32>(width, height);
+        using var image = Quadrants(orientation, width, height);
+        using var jpeg = new MemoryStream();
+        image.SaveAsJpeg(jpeg, new SixLabors.ImageSharp.Formats.Jpeg.JpegEncoder { Quality = 100 });
+        return jpeg.ToArray();
+    }
+
+    /// <summary>The quadrants of <see cref="Jpeg"/> as a PNG (an eXIf chunk), of 8 or 16 bits per channel.</summary>
+    public static byte[] Png(int orientation, int bitDepth = 8, int width = 12, int height = 8)
+    {
+        using var image = Quadrants(orientation, width, height);
+        using var png = new MemoryStream();
+        image.SaveAsPng(png, new SixLabors.ImageSharp.Formats.Png.PngEncoder
+        {
+            BitDepth = bitDepth == 16 ? SixLabors.ImageSharp.Formats.Png.PngBitDepth.Bit16 : SixLabors.ImageSharp.Formats.Png.PngBitDepth.Bit8,
+            ColorType = SixLabors.ImageSharp.Formats.Png.PngColorType.Rgb,
+        });
+        return png.ToArray();
+    }
+
+    private static Image<Rgba32> Quadrants(int orientation, int width, int height)
+    {
+        var image = new Image<Rgba32>(width, height);
         image.ProcessPixelRows(rows =>
         {
             for (int y = 0; y < rows.Height; y++)
@@ -30,9 +51,7 @@ public static class OrientedPhotos
         });
         image.Metadata.ExifProfile = new ExifProfile();
         image.Metadata.ExifProfile.SetValue(ExifTag.Orientation, (ushort)orientation);
-        using var jpeg = new MemoryStream();
-        image.SaveAsJpeg(jpeg, new SixLabors.ImageSharp.Formats.Jpeg.JpegEncoder { Quality = 100 });
-        return jpeg.ToArray();
+        return image;
     }
 
     /// <summary>A 16x10 JPEG from a phone: camera, date, place, the given orientation and stored size, and a profile.</summary>
