@@ -10,66 +10,71 @@ namespace MLNet.SuperRes.Tests;
 /// </summary>
 public sealed class ImageOrientationTests
 {
-    [Theory]
-    [InlineData(1)] [InlineData(2)] [InlineData(3)] [InlineData(4)]
-    [InlineData(5)] [InlineData(6)] [InlineData(7)] [InlineData(8)]
-    public void EveryOrientation_ComesUpright_AsAutoOrientTurnsIt(int orientation)
+    public static TheoryData<int, string> OrientationsAndFormats()
     {
-        byte[] file = OrientedPhotos.Jpeg(orientation);
-        using var expected = Image.Load<Rgba32>(file);
-        expected.Mutate(m => m.AutoOrient());
+        var data = new TheoryData<int, string>();
+        for (int orientation = 1; orientation <= 8; orientation++)
+        {
+            data.Add(orientation, "jpg");
+            data.Add(orientation, "png"); // an eXIf chunk, which Skia does not read
+        }
+        return data;
+    }
 
-        using var upright = ImageFiles.Load(new MemoryStream(file), "photo.jpg");
-        Assert.Equal((expected.Width, expected.Height), (upright.Width, upright.Height));
+    [Theory]
+    [MemberData(nameof(OrientationsAndFormats))]
+    public void EveryOrientation_ComesUpright_AsAutoOrientTurnsIt(int orientation, string format)
+    {
+        byte[] file = format == "jpg" ? OrientedPhotos.Jpeg(orientation) : OrientedPhotos.Png(orientation);
+        using var expected = Upright(file);
+
+        using var upright = ImageFiles.Load(new MemoryStream(file), "photo." + format);
         byte[] bgra = upright.Pixels.ToArray();
-        for (int y = 0; y < expected.Height; y++)
-            for (int x = 0; x < expected.Width; x++)
-            {
-                var want = expected[x, y];
-                int i = 4 * (y * upright.Width + x);
-                Assert.True(Math.Abs(bgra[i + 2] - want.R) <= 6 && Math.Abs(bgra[i + 1] - want.G) <= 6 && Math.Abs(bgra[i] - want.B) <= 6,
-                    $"orientation {orientation}, pixel ({x}, {y}): ({bgra[i + 2]}, {bgra[i + 1]}, {bgra[i]}) against ({want.R}, {want.G}, {want.B})");
-            }
+        AssertShows(expected, upright.Width, upright.Height, i => (bgra[4 * i + 2], bgra[4 * i + 1], bgra[4 * i]),
+            tolerance: format == "jpg" ? 6 : 0, $"orientation {orientation}, {format}");
 
-        var info = ImageFiles.Identify(new MemoryStream(file), "photo.jpg");
+        var info = ImageFiles.Identify(new MemoryStream(file), "photo." + format);
         Assert.Equal((orientation, upright.Width, upright.Height), (info.Orientation, info.Width, info.Height));
     }
 
     [Theory]
     [InlineData(1)] [InlineData(2)] [InlineData(3)] [InlineData(4)]
     [InlineData(5)] [InlineData(6)] [InlineData(7)] [InlineData(8)]
-    public void APngsExifOrientation_IsAppliedToo_In8And16Bits(int orientation)
+    public void ASixteenBitPng_ComesUpright_WithItsSixteenBits(int orientation)
     {
-        byte[] file = OrientedPhotos.Png(orientation);
-        using var expected = Image.Load<Rgba32>(file);
-        expected.Mutate(m => m.AutoOrient());
-
-        using var upright = ImageFiles.Load(new MemoryStream(file), "photo.png");
-        Assert.Equal((expected.Width, expected.Height), (upright.Width, upright.Height));
-        byte[] bgra = upright.Pixels.ToArray();
-        for (int y = 0; y < expected.Height; y++)
-            for (int x = 0; x < expected.Width; x++)
-            {
-                var want = expected[x, y];
-                int i = 4 * (y * upright.Width + x);
-                Assert.Equal((want.R, want.G, want.B), (bgra[i + 2], bgra[i + 1], bgra[i]));
-            }
-        Assert.Equal((orientation, upright.Width, upright.Height), (ImageFiles.Identify(new MemoryStream(file), "photo.png").Orientation, upright.Width, upright.Height));
-
-        string path = Path.Combine(Directory.CreateTempSubdirectory("superres-orientation-").FullName, "deep.png");
+        using var expected = Upright(OrientedPhotos.Png(orientation)); // the same quadrants in 8 bits
+        string folder = Directory.CreateTempSubdirectory("superres-orientation-").FullName, path = Path.Combine(folder, "deep.png");
         File.WriteAllBytes(path, OrientedPhotos.Png(orientation, bitDepth: 16));
+
         var deep = ImageFiles.LoadSixteenBitPng(path, SuperResolutionOptions.DefaultMaxInputPixels, upright: true)!;
-        Assert.Equal((expected.Width, expected.Height), (deep.Width, deep.Height));
-        for (int y = 0; y < expected.Height; y++)
-            for (int x = 0; x < expected.Width; x++)
-            {
-                var want = expected[x, y];
-                int i = 4 * (y * deep.Width + x);
-                Assert.Equal((want.R * 257, want.G * 257, want.B * 257), (deep.Pixels[i], deep.Pixels[i + 1], deep.Pixels[i + 2]));
-            }
+        Assert.All(deep.Pixels, value => Assert.Equal(0, value % 257)); // 8-bit values widened: exact in 8 bits
+        AssertShows(expected, deep.Width, deep.Height, i => (deep.Pixels[4 * i] / 257, deep.Pixels[4 * i + 1] / 257, deep.Pixels[4 * i + 2] / 257),
+            tolerance: 0, $"orientation {orientation}, 16 bits");
         var stored = ImageFiles.LoadSixteenBitPng(path, SuperResolutionOptions.DefaultMaxInputPixels, upright: false)!;
         Assert.Equal((12, 8), (stored.Width, stored.Height));
-        Directory.Delete(Path.GetDirectoryName(path)!, recursive: true);
+        Directory.Delete(folder, recursive: true);
+    }
+
+    /// <summary>The image as ImageSharp shows it: turned by its EXIF orientation.</summary>
+    private static Image<Rgba32> Upright(byte[] file)
+    {
+        var image = Image.Load<Rgba32>(file);
+        image.Mutate(m => m.AutoOrient());
+        return image;
+    }
+
+    /// <summary>Whether an image of <paramref name="width"/> x <paramref name="height"/> whose pixel i is <paramref name="rgb"/>(i) is <paramref name="expected"/>.</summary>
+    private static void AssertShows(Image<Rgba32> expected, int width, int height, Func<int, (int R, int G, int B)> rgb, int tolerance, string what)
+    {
+        Assert.Equal((expected.Width, expected.Height), (width, height));
+        for (int y = 0; y < height; y++)
+            for (int x = 0; x < width; x++)
+            {
+                var want = expected[x, y];
+                var (r, g, b) = rgb(y * width + x);
+                Assert.True(Math.Abs(r - want.R) <= tolerance && Math.Abs(g - want.G) <= tolerance && Math.Abs(b - want.B) <= tolerance,
+                    $"{what}, pixel ({x}, {y}): ({r}, {g}, {b}) against ({want.R}, {want.G}, {want.B})");
+            }
     }
 
     [Fact]

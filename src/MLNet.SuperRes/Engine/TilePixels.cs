@@ -1,16 +1,13 @@
 namespace MLNet.SuperRes.Engine;
 
 /// <summary>
-/// The pixels <see cref="TiledUpscaler"/> reads tiles from and writes output rows to: the one place where a pixel
+/// The pixels <see cref="TiledUpscaler"/> reads its tiles from and writes output rows to: the one place where a pixel
 /// layout (its depth, channel order, premultiplication) meets the engine's planar RGB in [0, 1].
 /// </summary>
 internal interface ITilePixels
 {
-    /// <summary>
-    /// Reads the tile at <paramref name="top"/>, <paramref name="left"/> of the mirrored image as planar RGB in [0, 1]
-    /// (<paramref name="height"/>·<paramref name="width"/> values per plane).
-    /// </summary>
-    void ReadTile(MirroredSource source, int top, int left, int height, int width, Span<float> destination);
+    /// <summary>Input pixel <paramref name="index"/> (row-major) as RGB in [0, 1].</summary>
+    void ReadPixel(int index, out float red, out float green, out float blue);
 
     /// <summary>Writes output row <paramref name="row"/> from RGB in [0, 1], with the row's upscaled alpha.</summary>
     void WriteRow(int row, ReadOnlySpan<float> red, ReadOnlySpan<float> green, ReadOnlySpan<float> blue);
@@ -40,29 +37,18 @@ internal ref struct PremultipliedBytePixels : ITilePixels
         _outputWidth = outputWidth;
     }
 
-    public readonly void ReadTile(MirroredSource source, int top, int left, int height, int width, Span<float> destination)
+    public readonly void ReadPixel(int index, out float red, out float green, out float blue)
     {
-        int plane = height * width;
-        Span<float> red = destination[..plane], green = destination.Slice(plane, plane), blue = destination.Slice(2 * plane, plane);
-        for (int y = 0; y < height; y++)
+        ReadOnlySpan<byte> pixel = _input.Slice(index * 4, 4);
+        float inverse = 1f / 255f;
+        if (_hasAlpha)
         {
-            int rowStart = source.Row(top + y) * source.Width * 4;
-            int o = y * width;
-            for (int x = 0; x < width; x++, o++)
-            {
-                int p = rowStart + source.Column(left + x) * 4;
-                ReadOnlySpan<byte> pixel = _input[p..(p + 4)];
-                float inverse = 1f / 255f;
-                if (_hasAlpha)
-                {
-                    byte a = pixel[_channels.A];
-                    inverse = a == 0 ? 0f : 1f / a;
-                }
-                red[o] = MathF.Min(1f, pixel[_channels.R] * inverse);
-                green[o] = MathF.Min(1f, pixel[_channels.G] * inverse);
-                blue[o] = MathF.Min(1f, pixel[_channels.B] * inverse);
-            }
+            byte a = pixel[_channels.A];
+            inverse = a == 0 ? 0f : 1f / a;
         }
+        red = MathF.Min(1f, pixel[_channels.R] * inverse);
+        green = MathF.Min(1f, pixel[_channels.G] * inverse);
+        blue = MathF.Min(1f, pixel[_channels.B] * inverse);
     }
 
     public readonly void WriteRow(int row, ReadOnlySpan<float> red, ReadOnlySpan<float> green, ReadOnlySpan<float> blue)
@@ -100,23 +86,13 @@ internal ref struct StraightUInt16Pixels : ITilePixels
         _outputWidth = outputWidth;
     }
 
-    public readonly void ReadTile(MirroredSource source, int top, int left, int height, int width, Span<float> destination)
+    public readonly void ReadPixel(int index, out float red, out float green, out float blue)
     {
         const float inverse = 1f / ushort.MaxValue;
-        int plane = height * width;
-        Span<float> red = destination[..plane], green = destination.Slice(plane, plane), blue = destination.Slice(2 * plane, plane);
-        for (int y = 0; y < height; y++)
-        {
-            int rowStart = source.Row(top + y) * source.Width * 4;
-            int o = y * width;
-            for (int x = 0; x < width; x++, o++)
-            {
-                int p = rowStart + source.Column(left + x) * 4;
-                red[o] = _input[p] * inverse;
-                green[o] = _input[p + 1] * inverse;
-                blue[o] = _input[p + 2] * inverse;
-            }
-        }
+        ReadOnlySpan<ushort> pixel = _input.Slice(index * 4, 4);
+        red = pixel[0] * inverse;
+        green = pixel[1] * inverse;
+        blue = pixel[2] * inverse;
     }
 
     public readonly void WriteRow(int row, ReadOnlySpan<float> red, ReadOnlySpan<float> green, ReadOnlySpan<float> blue)

@@ -105,7 +105,7 @@ internal sealed class TiledUpscaler
                 for (int j = 0; j < columns.Starts.Length; j++)
                 {
                     cancellationToken.ThrowIfCancellationRequested();
-                    pixels.ReadTile(source, rows.Starts[i], columns.Starts[j], tileHeight, tileWidth, tileInput.AsSpan(0, tileInputLength));
+                    ReadTile(ref pixels, source, rows.Starts[i], columns.Starts[j], tileHeight, tileWidth, tileInput.AsSpan(0, tileInputLength));
                     RunTile(tileInput.AsMemory(0, tileInputLength), tileHeight, tileWidth, tileOutput.AsMemory(0, tileOutputLength));
                     AddWeighted(tileOutput, stripHeight, tileWidth * scale, rows.Weights[i], columns.Weights[j],
                         strip, outWidth, columns.Starts[j] * scale);
@@ -149,8 +149,8 @@ internal sealed class TiledUpscaler
         int row = rows.TileAt(y + source.PadTop), column = columns.TileAt(x + source.PadLeft);
         int top = rows.Starts[row], left = columns.Starts[column];
         var input = new float[3 * rows.TileLength * columns.TileLength];
-        new PremultipliedBytePixels(pixels, channels, ContentAnalysis.Of(pixels, channels).HasAlpha)
-            .ReadTile(source, top, left, rows.TileLength, columns.TileLength, input);
+        var tilePixels = new PremultipliedBytePixels(pixels, channels, ContentAnalysis.Of(pixels, channels).HasAlpha);
+        ReadTile(ref tilePixels, source, top, left, rows.TileLength, columns.TileLength, input);
         return new TileCut(input, columns.TileLength, rows.TileLength, left - source.PadLeft, top - source.PadTop,
             x + source.PadLeft - left, y + source.PadTop - top);
     }
@@ -198,6 +198,24 @@ internal sealed class TiledUpscaler
 
     /// <summary>Input pixels mirrored beyond each border of an image side of <paramref name="side"/> pixels.</summary>
     internal static int PaddingFor(int side) => Math.Max(BorderPadding, (MinimumSide - side + 1) / 2);
+
+    /// <summary>
+    /// Reads the tile at <paramref name="top"/>, <paramref name="left"/> of the mirrored image as planar RGB in [0, 1]
+    /// (<paramref name="height"/>·<paramref name="width"/> values per plane).
+    /// </summary>
+    private static void ReadTile<TPixels>(ref TPixels pixels, MirroredSource source, int top, int left, int height, int width,
+        Span<float> destination)
+        where TPixels : ITilePixels, allows ref struct
+    {
+        int plane = height * width;
+        Span<float> red = destination[..plane], green = destination.Slice(plane, plane), blue = destination.Slice(2 * plane, plane);
+        for (int y = 0; y < height; y++)
+        {
+            int rowStart = source.Row(top + y) * source.Width;
+            for (int x = 0, o = y * width; x < width; x++, o++)
+                pixels.ReadPixel(rowStart + source.Column(left + x), out red[o], out green[o], out blue[o]);
+        }
+    }
 
     /// <summary>Adds a planar tile output, weighted by its separable blend ramps, into the strip.</summary>
     private static void AddWeighted(float[] tile, int tileHeight, int tileWidth, float[] rowWeights, float[] columnWeights,
