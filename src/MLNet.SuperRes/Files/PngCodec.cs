@@ -96,6 +96,8 @@ internal static class PngCodec
         }
         if (rawLength > Array.MaxLength)
             throw new InvalidDataException($"Image file '{name}' is {width}x{height}: too large to decode in one buffer.");
+        if (rawLength > MaxDeflateRatio * compressed.Length + 1024)
+            throw Truncated(name); // deflate cannot expand that far: the image data is missing, and its buffer is not allocated
         var raw = new byte[rawLength];
         compressed.Position = 0;
         int inflated;
@@ -279,6 +281,9 @@ internal static class PngCodec
         else
             rgba[3] = key is not null && rgba[0] == key[0] && rgba[1] == key[1] && rgba[2] == key[2] ? (ushort)0 : ushort.MaxValue;
     }
+
+    /// <summary>The most deflate expands its input (258 bytes from a 2-bit code, about 1032 to 1).</summary>
+    private const long MaxDeflateRatio = 1032;
 
     private static InvalidDataException Truncated(string name) =>
         new($"Image file '{name}' is truncated: its PNG data ends before the whole image.");

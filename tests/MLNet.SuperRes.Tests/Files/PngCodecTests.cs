@@ -140,6 +140,30 @@ public sealed class PngCodecTests
     }
 
     [Fact]
+    public void AHeaderWithoutItsImageData_IsTruncated_BeforeTheImagesBufferIsAllocated()
+    {
+        using var file = new MemoryStream();
+        file.Write(PngChunks.Signature);
+        var header = new byte[13];
+        BinaryPrimitives.WriteInt32BigEndian(header, 4096);
+        BinaryPrimitives.WriteInt32BigEndian(header.AsSpan(4), 4096);
+        (header[8], header[9]) = (16, 6);
+        PngChunks.WriteChunk(file, "IHDR", header);
+        using (var compressed = new MemoryStream())
+        {
+            using (var zlib = new ZLibStream(compressed, CompressionLevel.Fastest, leaveOpen: true))
+                zlib.Write(new byte[1000]);
+            PngChunks.WriteChunk(file, "IDAT", compressed.ToArray());
+        }
+        PngChunks.WriteChunk(file, "IEND", []);
+
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        var refusal = Assert.Throws<InvalidDataException>(() => PngCodec.ReadSixteenBit(file.ToArray(), "empty.png", SuperResolutionOptions.DefaultMaxInputPixels));
+        Assert.Contains("'empty.png' is truncated", refusal.Message);
+        Assert.InRange(GC.GetAllocatedBytesForCurrentThread() - before, 0, 16 << 20); // the image would take 128 MB
+    }
+
+    [Fact]
     public void AHugeDeclaredImage_IsRefusedFromItsHeader()
     {
         byte[] bomb = HostileFiles.PngDeclaring(50_000, 50_000, bitDepth: 16);
