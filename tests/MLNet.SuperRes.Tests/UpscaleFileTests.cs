@@ -82,6 +82,37 @@ public sealed class UpscaleFileTests : IClassFixture<UpscaleFileTests.Resolver>,
     }
 
     [Fact]
+    public void AColourUnderFullTransparency_DoesNotBleed_AsInThe8BitPath()
+    {
+        // A tRNS key: magenta pixels are transparent, beside opaque green ones.
+        const int Width = 32, Height = 24;
+        var pixels = new Rgba64[Width * Height];
+        for (int i = 0; i < pixels.Length; i++)
+            pixels[i] = i % Width < Width / 2 ? new Rgba64(61680, 7710, 61166, 65535) : new Rgba64(10280, 46260, 10280, 65535);
+        byte[] key = [0xF0, 0xF0, 0x1E, 0x1E, 0xEE, 0xEE];
+        string input = Write("keyed.png", DeepPngs.WithChunkAfterHeader(DeepPngs.Encode(pixels, Width, Height, PngColorType.Rgb), "tRNS", key));
+        string output = Path.Combine(_folder, "keyed-x2.png");
+        _resolver.UpscaleFile(input, output);
+        var written = DeepPngs.Decode(File.ReadAllBytes(output));
+
+        var eightBit = new byte[Width * Height * 4];
+        for (int i = 0; i < pixels.Length; i++)
+            if (i % Width >= Width / 2)
+                (eightBit[4 * i], eightBit[4 * i + 1], eightBit[4 * i + 2], eightBit[4 * i + 3]) = (40, 180, 40, 255); // Bgra32, premultiplied
+        using var reference = _resolver.Upscale(eightBit, Width, Height, MLPixelFormat.Bgra32);
+        var expected = reference.Pixels;
+        for (int i = 0; i < written.Pixels.Length; i++)
+        {
+            int a8 = expected[4 * i + 3];
+            if (a8 < 128)
+                continue;
+            var p = written.Pixels[i];
+            Assert.True(Math.Abs(p.R / 257.0 - expected[4 * i + 2] * 255.0 / a8) <= 3 && Math.Abs(p.G / 257.0 - expected[4 * i + 1] * 255.0 / a8) <= 3,
+                $"pixel {i}: ({p.R / 257}, {p.G / 257}, {p.B / 257}) against the 8-bit path's ({expected[4 * i + 2] * 255 / a8}, {expected[4 * i + 1] * 255 / a8})");
+        }
+    }
+
+    [Fact]
     public void DetailBelowEightBitSteps_IsUpscaled_NotRoundedAway()
     {
         // A ramp rising 1.5 8-bit steps across the image: through 8 bits it would come out as flat bands, one step apart.

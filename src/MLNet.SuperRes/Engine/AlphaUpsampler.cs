@@ -13,25 +13,14 @@ internal static class AlphaUpsampler
     /// pixel, channel at <paramref name="channelOffset"/>), returning scale·height rows of scale·width bytes.
     /// </summary>
     public static byte[] UpscaleChannel(ReadOnlySpan<byte> pixels, int width, int height, int pixelStride, int channelOffset, int scale)
-    {
-        float[] values = Upscale(pixels, width, height, pixelStride, channelOffset, scale);
-        var result = new byte[values.Length];
-        for (int i = 0; i < values.Length; i++)
-            result[i] = CubicKernel.RoundToByte(values[i]);
-        return result;
-    }
+        => Upscale(pixels, width, height, pixelStride, channelOffset, scale, static value => CubicKernel.RoundToByte(value));
 
     /// <summary>As <see cref="UpscaleChannel(ReadOnlySpan{byte}, int, int, int, int, int)"/>, for a 16-bit channel (a stride in values).</summary>
     public static ushort[] UpscaleChannel(ReadOnlySpan<ushort> pixels, int width, int height, int pixelStride, int channelOffset, int scale)
-    {
-        float[] values = Upscale(pixels, width, height, pixelStride, channelOffset, scale);
-        var result = new ushort[values.Length];
-        for (int i = 0; i < values.Length; i++)
-            result[i] = CubicKernel.RoundToUInt16(values[i]);
-        return result;
-    }
+        => Upscale(pixels, width, height, pixelStride, channelOffset, scale, static value => CubicKernel.RoundToUInt16(value));
 
-    private static float[] Upscale<T>(ReadOnlySpan<T> pixels, int width, int height, int pixelStride, int channelOffset, int scale)
+    private static TOut[] Upscale<T, TOut>(ReadOnlySpan<T> pixels, int width, int height, int pixelStride, int channelOffset, int scale,
+        Func<float, TOut> round)
         where T : unmanaged, INumberBase<T>
     {
         int outWidth = width * scale, outHeight = height * scale;
@@ -52,16 +41,16 @@ internal static class AlphaUpsampler
             }
         }
 
-        var result = new float[outWidth * outHeight];
+        var result = new TOut[outWidth * outHeight];
         for (int y = 0; y < outHeight; y++)
         {
-            Span<float> dst = result.AsSpan(y * outWidth, outWidth);
+            Span<TOut> dst = result.AsSpan(y * outWidth, outWidth);
             for (int x = 0; x < outWidth; x++)
             {
                 float sum = 0;
                 for (int k = 0; k < 4; k++)
                     sum += yWeight[y * 4 + k] * rows[yIndex[y * 4 + k] * outWidth + x];
-                dst[x] = sum;
+                dst[x] = round(sum);
             }
         }
         return result;

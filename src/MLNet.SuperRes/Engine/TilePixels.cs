@@ -68,8 +68,7 @@ internal ref struct PremultipliedBytePixels : ITilePixels
 }
 
 /// <summary>
-/// 64-bit RGBA pixels, four 16-bit values each, alpha not premultiplied (as a 16-bit PNG stores them): colour and
-/// alpha are independent, so a colour under full transparency is kept as it is.
+/// 64-bit RGBA pixels, four 16-bit values each, alpha not premultiplied (as a 16-bit PNG stores them).
 /// </summary>
 internal ref struct StraightUInt16Pixels : ITilePixels
 {
@@ -88,8 +87,10 @@ internal ref struct StraightUInt16Pixels : ITilePixels
 
     public readonly void ReadPixel(int index, out float red, out float green, out float blue)
     {
-        const float inverse = 1f / ushort.MaxValue;
         ReadOnlySpan<ushort> pixel = _input.Slice(index * 4, 4);
+        // A colour under full transparency is nothing to see; read black, as premultiplied pixels give it, so that it
+        // does not bleed into its visible neighbours.
+        float inverse = pixel[3] == 0 ? 0f : 1f / ushort.MaxValue;
         red = pixel[0] * inverse;
         green = pixel[1] * inverse;
         blue = pixel[2] * inverse;

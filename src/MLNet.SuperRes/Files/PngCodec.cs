@@ -46,9 +46,12 @@ internal static class PngCodec
             ReadOnlySpan<byte> typeAndData = file.Slice(at + 4, 4 + (int)length);
             string type = Encoding.ASCII.GetString(typeAndData[..4]);
             ReadOnlySpan<byte> data = typeAndData[4..];
-            if (Crc32.HashToUInt32(typeAndData) != BinaryPrimitives.ReadUInt32BigEndian(file[(at + 8 + (int)length)..]))
-                throw Corrupt(name, $"its {type} chunk fails its CRC check");
+            bool damaged = Crc32.HashToUInt32(typeAndData) != BinaryPrimitives.ReadUInt32BigEndian(file[(at + 8 + (int)length)..]);
             at += 12 + (int)length;
+            if (damaged && char.IsLower(type[0]) && type != "tRNS")
+                continue; // a damaged ancillary chunk (text, time) is dropped, as libpng drops it
+            if (damaged)
+                throw Corrupt(name, $"its {type} chunk fails its CRC check");
             switch (type)
             {
                 case "IHDR":

@@ -29,8 +29,9 @@ internal static class PngChunks
     }
 
     /// <summary>
-    /// The EXIF orientation of the PNG in <paramref name="stream"/> (1 to 8; 1 without an eXIf chunk), read by seeking
-    /// from chunk header to chunk header, so the image data is not read; the stream is left where it was.
+    /// The EXIF orientation of the PNG in <paramref name="stream"/> (1 to 8; 1 without an eXIf chunk), from its first
+    /// eXIf chunk as <see cref="Read"/> takes it, found by seeking from chunk header to chunk header (the image data is
+    /// skipped, but eXIf may follow it); the stream is left where it was.
     /// </summary>
     public static int Orientation(Stream stream)
     {
@@ -44,8 +45,10 @@ internal static class PngChunks
                 uint length = BinaryPrimitives.ReadUInt32BigEndian(head);
                 if (head[4..].SequenceEqual("IEND"u8) || length > stream.Length - stream.Position - 4)
                     break;
-                if (head[4..].SequenceEqual("eXIf"u8) && length <= MaxExifBytes)
+                if (head[4..].SequenceEqual("eXIf"u8))
                 {
+                    if (length > MaxExifBytes)
+                        return 1;
                     var data = new byte[length];
                     stream.ReadExactly(data);
                     return ExifBlock.Orientation(data.AsSpan().StartsWith("Exif\0\0"u8) ? data.AsSpan(6) : data);

@@ -114,6 +114,10 @@ public sealed class PngCodecTests
 
         Assert.Contains("'scan.png' is truncated", Refusal(png[..(png.Length * 2 / 3)]));
 
+        byte[] note = DeepPngs.WithChunkAfterHeader(png, "tEXt", "Comment\0scanned"u8.ToArray());
+        note[33 + 8 + 4] ^= 0x01; // a damaged text chunk is dropped, as libpng drops it
+        Assert.Equal(PngCodec.ReadSixteenBit(png, "scan.png", long.MaxValue).Pixels, PngCodec.ReadSixteenBit(note, "scan.png", long.MaxValue).Pixels);
+
         byte[] header = png[..33];
         using (var garbage = new MemoryStream())
         {
