@@ -171,8 +171,8 @@ public static class ImageFiles
 
     /// <summary>
     /// Reads only the header of the image in <paramref name="stream"/> (of a PNG, also its chunk headers: the EXIF may
-    /// follow the image data): its upright size, format, frame count and EXIF orientation, so that a caller can decide (refuse an image too large for it, say) before <see cref="Load(Stream, string, long)"/> decodes a
-    /// pixel. The stream is left open at the position it had; <paramref name="name"/> names it in errors.
+    /// follow the image data): its upright size, format, frame count and EXIF orientation, so that a caller can decide
+    /// (refuse an image too large for it, say) before <see cref="Load(Stream, string, long)"/> decodes a pixel. The stream is left open at the position it had; <paramref name="name"/> names it in errors.
     /// </summary>
     /// <exception cref="InvalidDataException">The data is not an image of a readable format, or ends within its header.</exception>
     /// <exception cref="ArgumentException">The stream cannot seek (read it into a <see cref="MemoryStream"/> first).</exception>
