@@ -172,7 +172,8 @@ public static class ImageFiles
     /// <summary>
     /// Reads only the header of the image in <paramref name="stream"/> (of a PNG, also its chunk headers: the EXIF may
     /// follow the image data): its upright size, format, frame count and EXIF orientation, so that a caller can decide
-    /// (refuse an image too large for it, say) before <see cref="Load(Stream, string, long)"/> decodes a pixel. The stream is left open at the position it had; <paramref name="name"/> names it in errors.
+    /// (refuse an image too large for it, say) before <see cref="Load(Stream, string, long)"/> decodes a pixel. The
+    /// stream is left open at the position it had; <paramref name="name"/> names it in errors.
     /// </summary>
     /// <exception cref="InvalidDataException">The data is not an image of a readable format, or ends within its header.</exception>
     /// <exception cref="ArgumentException">The stream cannot seek (read it into a <see cref="MemoryStream"/> first).</exception>
@@ -261,9 +262,10 @@ public static class ImageFiles
     /// <summary>
     /// Reads <paramref name="path"/> with 16 bits per channel when it is a 16-bit PNG (which Skia would reduce to 8),
     /// refusing it from its header when larger than <paramref name="maxPixels"/>, turned <paramref name="upright"/> as
-    /// <see cref="Load(string, long, bool)"/> turns it; <c>null</c> for any other file.
+    /// <see cref="Load(string, long, bool)"/> turns it, with its metadata as <see cref="ReadMetadata(string, bool)"/> gives
+    /// them (from the same read of the file); <c>null</c> for any other file.
     /// </summary>
-    internal static SixteenBitImage? LoadSixteenBitPng(string path, long maxPixels, bool upright)
+    internal static (SixteenBitImage Image, ImageMetadata Metadata)? LoadSixteenBitPng(string path, long maxPixels, bool upright)
     {
         using var stream = OpenImageFile(path);
         var head = new byte[PngCodec.HeadLength];
@@ -275,12 +277,13 @@ public static class ImageFiles
         head.CopyTo(file, 0);
         stream.ReadExactly(file, head.Length, file.Length - head.Length);
         var image = PngCodec.ReadSixteenBit(file, path, maxPixels);
+        var metadata = ImageMetadata.Read(file, upright);
         int orientation = upright ? PngChunks.Orientation(new MemoryStream(file)) : 1;
         if (orientation == 1)
-            return image;
+            return (image, metadata);
         int k = DihedralTransform.OfExifOrientation(orientation);
         var (height, width) = DihedralTransform.TransformedSize(k, image.Height, image.Width);
-        return new SixteenBitImage(DihedralTransform.ApplyToPixels(k, image.Pixels, image.Height, image.Width), width, height);
+        return (new SixteenBitImage(DihedralTransform.ApplyToPixels(k, image.Pixels, image.Height, image.Width), width, height), metadata);
     }
 
     /// <summary>
@@ -370,12 +373,9 @@ public static class ImageFiles
         using var skiaStream = new SKManagedStream(stream, disposeManagedStream: false);
         using var codec = OpenCodec(skiaStream, name);
         int width = codec.Info.Width, height = codec.Info.Height;
-        long pixelCount = (long)width * height;
         if (width <= 0 || height <= 0)
             throw new InvalidDataException($"Image file '{name}' declares an empty image ({width}x{height}).");
-        if (pixelCount > maxPixels || pixelCount * 4 > Array.MaxLength)
-            throw new InvalidDataException(string.Create(CultureInfo.InvariantCulture,
-                $"Image file '{name}' is {width}x{height} = {pixelCount:N0} pixels, more than the limit of {Math.Min(maxPixels, Array.MaxLength / 4):N0}; it was not decoded."));
+        CheckDeclaredSize(name, width, height, maxPixels);
         if (codec.FrameCount > 1)
             throw new InvalidDataException($"Image file '{name}' is an animation of {codec.FrameCount} frames; super-resolve its frames as separate images.");
 
@@ -418,6 +418,15 @@ public static class ImageFiles
         stream.Position = start;
         try { return PngChunks.Orientation(stream); }
         finally { stream.Position = position; }
+    }
+
+    /// <summary>Refuses, from its header, an image of more than <paramref name="maxPixels"/> pixels or one no buffer can hold.</summary>
+    internal static void CheckDeclaredSize(string name, int width, int height, long maxPixels)
+    {
+        long pixelCount = (long)width * height;
+        if (pixelCount > maxPixels || pixelCount * 4 > Array.MaxLength)
+            throw new InvalidDataException(string.Create(CultureInfo.InvariantCulture,
+                $"Image file '{name}' is {width}x{height} = {pixelCount:N0} pixels, more than the limit of {Math.Min(maxPixels, Array.MaxLength / 4):N0}; it was not decoded."));
     }
 
     private static SKCodec OpenCodec(SKManagedStream stream, string name) =>

@@ -154,21 +154,20 @@ public sealed class SuperResolver : IDisposable
         ArgumentOutOfRangeException.ThrowIfLessThan(quality, 1);
         ArgumentOutOfRangeException.ThrowIfGreaterThan(quality, 100);
         bool keepsTransparency = ImageFiles.KeepsTransparency(outputPath); // refuses an unknown extension before any work
-        var metadata = ImageFiles.ReadMetadata(inputPath, upright);
-        if (stripMetadata)
-            metadata = metadata.WithoutExif();
-
-        if (ImageFiles.LoadSixteenBitPng(inputPath, _maxInputPixels, upright) is { } deep)
+        if (ImageFiles.LoadSixteenBitPng(inputPath, _maxInputPixels, upright) is var (deep, deepMetadata))
         {
             CheckSize(deep.Width, deep.Height, _maxInputPixels, Scale);
             _upscaler.Tiles.CheckFits(deep.Width, deep.Height, _session.Interface);
             ushort[] pixels = _upscaler.Upscale(deep.Pixels, deep.Width, deep.Height, progress, inputPath, cancellationToken);
             var upscaled = new SixteenBitImage(pixels, deep.Width * Scale, deep.Height * Scale);
-            int bits = ImageFiles.Save(upscaled, outputPath, metadata, quality);
+            int bits = ImageFiles.Save(upscaled, outputPath, stripMetadata ? deepMetadata.WithoutExif() : deepMetadata, quality);
             bool transparent = ContentAnalysis.Of(deep.Pixels, ChannelOffsets.Of(MLPixelFormat.Rgba32)).HasAlpha;
             return new UpscaledFile(deep.Width, deep.Height, upscaled.Width, upscaled.Height, bits, transparent && !keepsTransparency);
         }
 
+        var metadata = ImageFiles.ReadMetadata(inputPath, upright);
+        if (stripMetadata)
+            metadata = metadata.WithoutExif();
         using var image = ImageFiles.Load(inputPath, _maxInputPixels, upright);
         using var result = Upscale(image, progress, cancellationToken);
         ImageFiles.Save(result, outputPath, metadata, quality);

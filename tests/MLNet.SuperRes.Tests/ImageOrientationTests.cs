@@ -46,11 +46,11 @@ public sealed class ImageOrientationTests
         string folder = Directory.CreateTempSubdirectory("superres-orientation-").FullName, path = Path.Combine(folder, "deep.png");
         File.WriteAllBytes(path, OrientedPhotos.Png(orientation, bitDepth: 16));
 
-        var deep = ImageFiles.LoadSixteenBitPng(path, SuperResolutionOptions.DefaultMaxInputPixels, upright: true)!;
+        var deep = ImageFiles.LoadSixteenBitPng(path, SuperResolutionOptions.DefaultMaxInputPixels, upright: true)!.Value.Image;
         Assert.All(deep.Pixels, value => Assert.Equal(0, value % 257)); // 8-bit values widened: exact in 8 bits
         AssertShows(expected, deep.Width, deep.Height, i => (deep.Pixels[4 * i] / 257, deep.Pixels[4 * i + 1] / 257, deep.Pixels[4 * i + 2] / 257),
             tolerance: 0, $"orientation {orientation}, 16 bits");
-        var stored = ImageFiles.LoadSixteenBitPng(path, SuperResolutionOptions.DefaultMaxInputPixels, upright: false)!;
+        var stored = ImageFiles.LoadSixteenBitPng(path, SuperResolutionOptions.DefaultMaxInputPixels, upright: false)!.Value.Image;
         Assert.Equal((12, 8), (stored.Width, stored.Height));
         Directory.Delete(folder, recursive: true);
     }

@@ -1,5 +1,4 @@
 using System.Buffers.Binary;
-using System.Globalization;
 using System.IO.Compression;
 using System.IO.Hashing;
 using System.Numerics;
@@ -15,8 +14,9 @@ internal sealed record SixteenBitImage(ushort[] Pixels, int Width, int Height);
 /// <summary>
 /// The PNG coding Skia does not do: reading a PNG of 16 bits per channel with its 16 bits (Skia reduces them to 8), and
 /// writing 16-bit PNGs and grey ones with alpha (Skia writes those as RGBA). Grey, grey with alpha, RGB and RGBA,
-/// interlaced or not, with a tRNS colour key; every chunk's CRC is checked, and the size is refused from the header,
-/// as <see cref="ImageFiles"/> does, before anything is inflated.
+/// interlaced or not, with a tRNS colour key; the critical chunks' and tRNS's CRCs are checked (a damaged ancillary chunk
+/// is dropped, as libpng drops it), and the size is refused from the header, as <see cref="ImageFiles"/> does, before
+/// anything is inflated.
 /// </summary>
 internal static class PngCodec
 {
@@ -64,10 +64,7 @@ internal static class PngCodec
                         throw Corrupt(name, $"its IHDR chunk is invalid ({w}x{h}, colour type {colourType}, compression {data[10]}, " +
                                             $"filter {data[11]}, interlace {data[12]})");
                     (width, height, interlaced) = ((int)w, (int)h, data[12] == 1);
-                    long pixelCount = (long)width * height;
-                    if (pixelCount > maxPixels || pixelCount * 4 > Array.MaxLength)
-                        throw new InvalidDataException(string.Create(CultureInfo.InvariantCulture,
-                            $"Image file '{name}' is {width}x{height} = {pixelCount:N0} pixels, more than the limit of {Math.Min(maxPixels, Array.MaxLength / 4):N0}; it was not decoded."));
+                    ImageFiles.CheckDeclaredSize(name, width, height, maxPixels);
                     break;
                 case "tRNS" when colourType == 0 && length == 2:
                     ushort grey = BinaryPrimitives.ReadUInt16BigEndian(data);
